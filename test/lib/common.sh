@@ -1,0 +1,36 @@
+# Shared by the scripts that run the local test environment.
+# Every service runs on a non-default loopback port, with its files under
+# $KUBEOPS_STATE (default: test/.state in the repository), owned by the script.
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+state="${KUBEOPS_STATE:-$repo/test/.state}"
+mkdir -p "$state"
+
+log() { printf '[%s] %s\n' "${LOG_TAG:-kubeops}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Installs Debian packages when a command they provide is missing.
+ensure_packages() { # ensure_packages <command> <package>...
+  local cmd="$1"; shift
+  command -v "$cmd" >/dev/null 2>&1 || install_packages "$@"
+}
+
+install_packages() { # install_packages <package>...
+  [ "$(id -u)" = 0 ] || die "missing Debian package(s): $*; install them (apt-get install $*)"
+  log "installing $* (apt-get)"
+  if [ ! -f /var/lib/apt/periodic/kubeops-updated ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit)" ]; then
+    apt-get update -qq >/dev/null && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/kubeops-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Waits until a command succeeds, up to a number of seconds.
+wait_for() { # wait_for <seconds> <description> <command>...
+  local secs="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || die "timed out after ${secs}s waiting for $what"
+    sleep 0.2
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

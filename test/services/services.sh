@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Starts or stops the services KubeOps tests use: PostgreSQL, Redis and NATS
+# with JetStream, from Debian packages, on non-default loopback ports.
+#   services.sh up [postgres|redis|nats]...    (all when none named)
+#   services.sh down [postgres|redis|nats]...
+# `up` writes $KUBEOPS_STATE/services.env with DATABASE_URL, REDIS_URL, NATS_URL.
+set -euo pipefail
+LOG_TAG=services
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+PG_PORT="${KUBEOPS_TEST_PG_PORT:-55432}"
+REDIS_PORT="${KUBEOPS_TEST_REDIS_PORT:-56379}"
+NATS_PORT="${KUBEOPS_TEST_NATS_PORT:-54222}"
+NATS_MONITOR_PORT="${KUBEOPS_TEST_NATS_MONITOR_PORT:-58222}"
+dir="$state/services"
+mkdir -p "$dir"
+
+# PostgreSQL refuses to run as root, so as root it runs as the postgres user.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+
+postgres_up() {
+  [ -n "$(pg_bin)" ] || install_packages postgresql
+  local bin data="$dir/postgres"; bin="$(pg_bin)"
+  [ -n "$bin" ] || die "PostgreSQL binaries not found under /usr/lib/postgresql"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "postgres: initialising $data"
+    mkdir -p "$data"; [ "$(id -u)" = 0 ] && chown postgres: "$data" && chmod 700 "$data"
+    as_pg "$bin/initdb" -D "$data" -U kubeops --auth=trust -E UTF8 >/dev/null
+  fi
+  if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    log "postgres: starting on 127.0.0.1:$PG_PORT"
+    as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start \
+      -o "-h 127.0.0.1 -p $PG_PORT -k $data -c fsync=off -c max_connections=200" >/dev/null
+  fi
+  wait_for 30 postgres "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
+  as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U kubeops -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname='kubeops'" | grep -q 1 ||
+    as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U kubeops kubeops
+}
+postgres_down() {
+  local bin; bin="$(pg_bin)"
+  [ -f "$dir/postgres/PG_VERSION" ] && [ -n "$bin" ] &&
+    as_pg "$bin/pg_ctl" -D "$dir/postgres" -m fast stop >/dev/null 2>&1 && log "postgres: stopped" || true
+}
+
+redis_up() {
+  ensure_packages redis-server redis-server
+  mkdir -p "$dir/redis"
+  pid_alive "$dir/redis/redis.pid" && return 0
+  log "redis: starting on 127.0.0.1:$REDIS_PORT"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir/redis" --daemonize yes \
+    --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save '' --appendonly no
+  wait_for 20 redis redis-cli -p "$REDIS_PORT" ping
+}
+redis_down() {
+  pid_alive "$dir/redis/redis.pid" && kill "$(cat "$dir/redis/redis.pid")" && log "redis: stopped" || true
+}
+
+nats_up() {
+  ensure_packages nats-server nats-server
+  mkdir -p "$dir/nats"
+  pid_alive "$dir/nats/nats.pid" && return 0
+  log "nats: starting with JetStream on 127.0.0.1:$NATS_PORT"
+  setsid nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MONITOR_PORT" -js -sd "$dir/nats/jetstream" \
+    -P "$dir/nats/nats.pid" -l "$dir/nats/nats.log" </dev/null >/dev/null 2>&1 &
+  wait_for 20 nats curl -fsS "http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled-only=true"
+}
+nats_down() {
+  pid_alive "$dir/nats/nats.pid" && kill "$(cat "$dir/nats/nats.pid")" && log "nats: stopped" || true
+}
+
+write_env() {
+  cat > "$state/services.env" <<ENV
+DATABASE_URL=postgres://kubeops@127.0.0.1:$PG_PORT/kubeops
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+NATS_URL=nats://127.0.0.1:$NATS_PORT
+ENV
+}
+
+action="${1:-}"; shift || true
+names=("$@"); [ ${#names[@]} -gt 0 ] || names=(postgres redis nats)
+case "$action" in
+  up) for n in "${names[@]}"; do "${n}_up"; done; write_env; echo "$state/services.env" ;;
+  down) for n in "${names[@]}"; do "${n}_down"; done ;;
+  *) die "usage: services.sh up|down [postgres|redis|nats]..." ;;
+esac
