@@ -1,0 +1,15 @@
+import type { Rule } from '../rule.js';
+import { reliabilityRules } from './reliability/index.js';
+
+/** Every built-in rule, in the order they run. */
+export const ALL_RULES: Rule[] = [...reliabilityRules];
+
+const ids = new Set<string>();
+for (const rule of ALL_RULES) {
+  if (ids.has(rule.id)) throw new Error(`duplicate rule id ${rule.id}`);
+  ids.add(rule.id);
+}
+
+export function ruleById(id: string): Rule | undefined {
+  return ALL_RULES.find((r) => r.id === id);
+}

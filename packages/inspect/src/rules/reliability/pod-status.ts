@@ -1,0 +1,71 @@
+import type { Remediation } from '../../finding.js';
+import {
+  conditionsOf,
+  hasStatus,
+  list,
+  num,
+  refOf,
+  str,
+  timeOf,
+  type Json,
+} from '../../kube/fields.js';
+import { containersOf, containerPatch, podTemplateOf } from '../../kube/workloads.js';
+import type { SnapshotIndex } from '../../snapshot-index.js';
+import type { KubeObject } from '../../snapshot.js';
+
+export interface ContainerStatus {
+  name: string;
+  init: boolean;
+  status: Json;
+}
+
+export function containerStatuses(pod: KubeObject): ContainerStatus[] {
+  return [
+    ...list(pod, 'status', 'initContainerStatuses').map((status) => ({
+      name: str(status, 'name') ?? '',
+      init: true,
+      status,
+    })),
+    ...list(pod, 'status', 'containerStatuses').map((status) => ({
+      name: str(status, 'name') ?? '',
+      init: false,
+      status,
+    })),
+  ];
+}
+
+/** Pods that report a status; declared pods in manifests have none and are skipped. */
+export function livePods(index: SnapshotIndex): KubeObject[] {
+  return index.ofKind('Pod').filter(hasStatus);
+}
+
+export function phaseOf(pod: KubeObject): string | undefined {
+  return str(pod, 'status', 'phase');
+}
+
+/** How long (ms) the pod's condition of `type` has been in its current state. */
+export function conditionAge(pod: KubeObject, type: string, now: number): number | undefined {
+  const since = timeOf(conditionsOf(pod).find((c) => c.type === type)?.lastTransitionTime);
+  return since === undefined ? undefined : now - since;
+}
+
+export function restartCount(status: Json): number {
+  return num(status, 'restartCount') ?? 0;
+}
+
+/**
+ * Pods cannot be edited in place, so a fix for a pod's container is a patch
+ * of the workload that owns it, or of the pod for a bare pod.
+ */
+export function ownerContainerPatch(
+  index: SnapshotIndex,
+  pod: KubeObject,
+  containerName: string,
+  body: Json,
+): Remediation['patch'] | undefined {
+  const owner = index.topOwner(pod);
+  if (!podTemplateOf(owner)) return undefined;
+  const entry = containersOf(owner, { init: true }).find((c) => c.name === containerName);
+  if (!entry) return undefined;
+  return { type: 'strategic', target: refOf(owner), body: containerPatch(owner, entry, body) };
+}

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_RULES, runInspection, SEVERITIES, type Rule } from '../src/index.js';
+import {
+  deployment,
+  event,
+  minutesAgo,
+  NOW,
+  pod,
+  runningStatus,
+  service,
+  snapshot,
+} from './fixtures.js';
+
+const crashing = (name: string, annotations?: Record<string, string>) =>
+  pod(name, {
+    ...(annotations ? { annotations } : {}),
+    status: {
+      phase: 'Running',
+      containerStatuses: [
+        {
+          name: 'app',
+          restartCount: 9,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { reason: 'Error', exitCode: 1 } },
+        },
+      ],
+    },
+  });
+
+describe('rule registry', () => {
+  it('gives every rule a unique id, a category, a severity and a description', () => {
+    const ids = ALL_RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of ALL_RULES) {
+      expect(rule.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(SEVERITIES).toContain(rule.defaultSeverity);
+      expect(rule.description.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('runInspection', () => {
+  it('produces the same fingerprints for the same input, and different ones per resource', () => {
+    const objects = () => [crashing('a'), crashing('b')];
+    const first = runInspection(snapshot(objects()), { rules: ['pod-crashloop'] }).findings.map(
+      (f) => f.fingerprint,
+    );
+    const second = runInspection(snapshot(objects()), { rules: ['pod-crashloop'] }).findings.map(
+      (f) => f.fingerprint,
+    );
+    expect(first).toEqual(second);
+    expect(new Set(first).size).toBe(2);
+    expect(first[0]).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('sorts findings by severity and summarises counts and scores', () => {
+    const objects = [
+      crashing('a'),
+      service('orphan', { app: 'nobody' }),
+      pod('ok', { status: runningStatus() }),
+    ];
+    const result = runInspection(snapshot(objects), { rules: ['pod-*', 'service-*'] });
+    expect(result.findings.map((f) => f.severity)).toEqual(['critical', 'high']);
+    expect(result.summary.bySeverity.critical).toBe(1);
+    expect(result.summary.byCategory.reliability.high).toBe(1);
+    expect(result.summary.scores.reliability).toBeLessThan(100);
+    expect(result.summary.scores.security).toBe(100);
+    expect(result.summary.overall).toBeLessThan(100);
+    expect(result.summary.overall).toBeGreaterThan(0);
+  });
+
+  it('scores a clean snapshot 100 and a badly broken one lower than a slightly broken one', () => {
+    const clean = runInspection(snapshot([pod('ok', { status: runningStatus() })]), {
+      rules: ['pod-*'],
+    });
+    expect(clean.summary.overall).toBe(100);
+    const slightly = runInspection(snapshot([crashing('a'), ...okPods(20)]), { rules: ['pod-*'] });
+    const badly = runInspection(
+      snapshot([crashing('a'), crashing('b'), crashing('c'), ...okPods(2)]),
+      { rules: ['pod-*'] },
+    );
+    expect(badly.summary.scores.reliability).toBeLessThan(slightly.summary.scores.reliability);
+  });
+
+  it('filters by minimum severity', () => {
+    const objects = [crashing('a'), service('orphan', { app: 'nobody' })];
+    const result = runInspection(snapshot(objects), {
+      minSeverity: 'critical',
+      rules: ['pod-*', 'service-*'],
+    });
+    expect(result.findings.map((f) => f.ruleId)).toEqual(['pod-crashloop']);
+  });
+
+  it('keeps running when one rule throws and reports which one', () => {
+    const broken: Rule = {
+      id: 'broken',
+      category: 'reliability',
+      defaultSeverity: 'info',
+      title: 't',
+      description: 'always throws',
+      check: () => {
+        throw new Error('boom');
+      },
+    };
+    const result = runInspection(snapshot([crashing('a')]), { rules: [broken, 'pod-crashloop'] });
+    expect(result.failures).toEqual([{ ruleId: 'broken', message: 'boom' }]);
+    expect(result.findings).toHaveLength(1);
+  });
+
+  it('rejects a snapshot without a valid time', () => {
+    expect(() => runInspection({ objects: [], now: 'yesterday' })).toThrow(/snapshot.now/);
+  });
+});
+
+function okPods(n: number) {
+  return Array.from({ length: n }, (_, i) => pod(`ok-${i}`, { status: runningStatus() }));
+}
+
+describe('exemptions', () => {
+  const future = '2030-01-01T00:00:00Z';
+  const past = minutesAgo(10);
+
+  it('suppresses by rule and resource glob and says which exemption did it', () => {
+    const result = runInspection(snapshot([crashing('web-1'), crashing('api-1')]), {
+      rules: ['pod-crashloop'],
+      exemptions: [
+        {
+          id: 'ex-1',
+          reason: 'known issue TICKET-1',
+          expiresAt: future,
+          ruleIds: ['pod-*'],
+          resource: { kind: 'Pod', name: 'web-*' },
+        },
+      ],
+    });
+    expect(result.findings.map((f) => f.resource.name)).toEqual(['api-1']);
+    expect(result.suppressed).toHaveLength(1);
+    expect(result.suppressed[0]?.finding.resource.name).toBe('web-1');
+    expect(result.suppressed[0]?.exemption).toMatchObject({
+      id: 'ex-1',
+      source: 'exemption',
+      reason: 'known issue TICKET-1',
+    });
+  });
+
+  it('does not apply expired exemptions and lists them', () => {
+    const result = runInspection(snapshot([crashing('web-1')]), {
+      rules: ['pod-crashloop'],
+      exemptions: [{ id: 'old', reason: 'was fine', expiresAt: past, resource: { name: 'web-1' } }],
+    });
+    expect(result.findings).toHaveLength(1);
+    expect(result.expiredExemptions).toEqual(['old']);
+  });
+
+  it('suppresses by label selector', () => {
+    const labelled = pod('batch-1', {
+      labels: { team: 'data' },
+      status: crashing('x').status as Record<string, unknown>,
+    });
+    const result = runInspection(snapshot([labelled, crashing('web-1')]), {
+      rules: ['pod-crashloop'],
+      exemptions: [
+        {
+          id: 'data-team',
+          reason: 'accepted',
+          expiresAt: future,
+          labelSelector: { matchLabels: { team: 'data' } },
+        },
+      ],
+    });
+    expect(result.findings.map((f) => f.resource.name)).toEqual(['web-1']);
+  });
+
+  it('ignores an exemption that names nothing, rather than silencing everything', () => {
+    const result = runInspection(snapshot([crashing('web-1')]), {
+      rules: ['pod-crashloop'],
+      exemptions: [{ id: 'all', reason: 'oops', expiresAt: future }],
+    });
+    expect(result.findings).toHaveLength(1);
+  });
+
+  it('honours the kubeops.io/ignore annotation on the object or its owner', () => {
+    const annotated = crashing('web-1', {
+      'kubeops.io/ignore': 'pod-oomkilled, pod-crashloop',
+      'kubeops.io/ignore-reason': 'load test',
+    });
+    const other = crashing('web-2', { 'kubeops.io/ignore': 'pod-oomkilled' });
+    const result = runInspection(snapshot([annotated, other]), { rules: ['pod-crashloop'] });
+    expect(result.findings.map((f) => f.resource.name)).toEqual(['web-2']);
+    expect(result.suppressed[0]?.exemption).toMatchObject({
+      source: 'annotation',
+      reason: 'load test',
+    });
+
+    const d = deployment('web', {
+      annotations: { 'kubeops.io/ignore': '*' },
+      status: { availableReplicas: 0 },
+    });
+    const owned = pod('web-abc', {
+      owner: d,
+      status: crashing('x').status as Record<string, unknown>,
+    });
+    expect(
+      runInspection(snapshot([d, owned]), { rules: ['pod-crashloop', 'workload-unavailable'] })
+        .findings,
+    ).toEqual([]);
+  });
+
+  it('stops honouring the annotation after kubeops.io/ignore-until', () => {
+    const annotated = crashing('web-1', {
+      'kubeops.io/ignore': 'pod-crashloop',
+      'kubeops.io/ignore-until': past,
+    });
+    expect(
+      runInspection(snapshot([annotated]), { rules: ['pod-crashloop'] }).findings,
+    ).toHaveLength(1);
+  });
+});
+
+describe('events', () => {
+  it('matches events to objects by name when they carry no uid', () => {
+    const p = pod('web', { status: { phase: 'Pending' } });
+    const e = event(p, 'FailedScheduling', 'no nodes');
+    (e.involvedObject as Record<string, unknown>).uid = undefined;
+    const result = runInspection(
+      { objects: [p], events: [e], now: NOW },
+      { rules: ['pod-unschedulable'] },
+    );
+    expect(result.findings[0]?.message).toContain('no nodes');
+  });
+});
