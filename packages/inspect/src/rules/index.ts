@@ -1,8 +1,9 @@
 import type { Rule } from '../rule.js';
+import { configurationRules } from './configuration/index.js';
 import { reliabilityRules } from './reliability/index.js';
 
 /** Every built-in rule, in the order they run. */
-export const ALL_RULES: Rule[] = [...reliabilityRules];
+export const ALL_RULES: Rule[] = [...reliabilityRules, ...configurationRules];
 
 const ids = new Set<string>();
 for (const rule of ALL_RULES) {

@@ -136,13 +136,11 @@ export const serviceNoEndpoints: Rule = {
         evidence: [
           { type: 'field', path: 'endpoints.ready', value: 0 },
           { type: 'field', path: 'endpoints.notReady', value: counts.notReady },
-          ...pods
-            .slice(0, 5)
-            .map((p) => ({
-              type: 'object' as const,
-              text: describe(refOf(p)),
-              value: str(p, 'status', 'phase'),
-            })),
+          ...pods.slice(0, 5).map((p) => ({
+            type: 'object' as const,
+            text: describe(refOf(p)),
+            value: str(p, 'status', 'phase'),
+          })),
         ],
         remediation: {
           summary: 'Make the selected pods ready; their readiness findings name the cause.',
