@@ -43,7 +43,7 @@ else
     ld+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
   tmp="$bin/.tmp-k8s"; rm -rf "$tmp"; mkdir -p "$tmp"
-  (cd "$here/kube" && go build -v -trimpath -ldflags "$ld" -o "$tmp/" ./cmd/... 2>&1) | progress kubernetes
+  (cd "$here/kube" && go build -buildvcs=false -v -trimpath -ldflags "$ld" -o "$tmp/" ./cmd/... 2>&1) | progress kubernetes
   [ "${PIPESTATUS[0]}" = 0 ] || { log "kubernetes build failed"; exit 1; }
   mv "$tmp"/* "$bin/" && rmdir "$tmp"
 fi
@@ -52,7 +52,7 @@ if have etcd; then
   log "etcd $ETCD_VERSION: cached"
 else
   log "etcd $ETCD_VERSION: building"
-  (cd "$here/etcd" && go build -v -trimpath -ldflags "-s -w" -o "$bin/.etcd.tmp" . 2>&1) | progress etcd
+  (cd "$here/etcd" && go build -buildvcs=false -v -trimpath -ldflags "-s -w" -o "$bin/.etcd.tmp" . 2>&1) | progress etcd
   [ "${PIPESTATUS[0]}" = 0 ] || { log "etcd build failed"; exit 1; }
   mv "$bin/.etcd.tmp" "$bin/etcd"
 fi

@@ -34,3 +34,10 @@ wait_for() { # wait_for <seconds> <description> <command>...
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Stops the process in a pid file and waits until it has exited.
+stop_pid() { # stop_pid <pidfile>; returns 1 when nothing was running
+  pid_alive "$1" || return 1
+  kill "$(cat "$1")"
+  wait_for 30 "process $(cat "$1") to exit" bash -c "! kill -0 $(cat "$1") 2>/dev/null"
+}

@@ -3,7 +3,8 @@
 # with JetStream, from Debian packages, on non-default loopback ports.
 #   services.sh up [postgres|redis|nats]...    (all when none named)
 #   services.sh down [postgres|redis|nats]...
-# `up` writes $KUBEOPS_STATE/services.env with DATABASE_URL, REDIS_URL, NATS_URL.
+# `up` writes $KUBEOPS_STATE/services.env with DATABASE_URL, REDIS_URL, NATS_URL
+# and STARTED (the services this call started, so a test run stops only those).
 set -euo pipefail
 LOG_TAG=services
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -29,6 +30,7 @@ postgres_up() {
     as_pg "$bin/initdb" -D "$data" -U kubeops --auth=trust -E UTF8 >/dev/null
   fi
   if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    started+=(postgres)
     log "postgres: starting on 127.0.0.1:$PG_PORT"
     as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start \
       -o "-h 127.0.0.1 -p $PG_PORT -k $data -c fsync=off -c max_connections=200" >/dev/null
@@ -48,30 +50,33 @@ redis_up() {
   ensure_packages redis-server redis-server
   mkdir -p "$dir/redis"
   pid_alive "$dir/redis/redis.pid" && return 0
+  started+=(redis)
   log "redis: starting on 127.0.0.1:$REDIS_PORT"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir/redis" --daemonize yes \
     --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save '' --appendonly no
   wait_for 20 redis redis-cli -p "$REDIS_PORT" ping
 }
 redis_down() {
-  pid_alive "$dir/redis/redis.pid" && kill "$(cat "$dir/redis/redis.pid")" && log "redis: stopped" || true
+  stop_pid "$dir/redis/redis.pid" && log "redis: stopped" || true
 }
 
 nats_up() {
   ensure_packages nats-server nats-server
   mkdir -p "$dir/nats"
   pid_alive "$dir/nats/nats.pid" && return 0
+  started+=(nats)
   log "nats: starting with JetStream on 127.0.0.1:$NATS_PORT"
   setsid nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MONITOR_PORT" -js -sd "$dir/nats/jetstream" \
     -P "$dir/nats/nats.pid" -l "$dir/nats/nats.log" </dev/null >/dev/null 2>&1 &
   wait_for 20 nats curl -fsS "http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled-only=true"
 }
 nats_down() {
-  pid_alive "$dir/nats/nats.pid" && kill "$(cat "$dir/nats/nats.pid")" && log "nats: stopped" || true
+  stop_pid "$dir/nats/nats.pid" && log "nats: stopped" || true
 }
 
-write_env() {
+write_env() { # write_env <started services>
   cat > "$state/services.env" <<ENV
+STARTED=$*
 DATABASE_URL=postgres://kubeops@127.0.0.1:$PG_PORT/kubeops
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 NATS_URL=nats://127.0.0.1:$NATS_PORT
@@ -81,7 +86,10 @@ ENV
 action="${1:-}"; shift || true
 names=("$@"); [ ${#names[@]} -gt 0 ] || names=(postgres redis nats)
 case "$action" in
-  up) for n in "${names[@]}"; do "${n}_up"; done; write_env; echo "$state/services.env" ;;
+  up)
+    started=() # each <name>_up adds its name when it had to start the service
+    for n in "${names[@]}"; do "${n}_up"; done
+    write_env "${started[@]}"; echo "$state/services.env" ;;
   down) for n in "${names[@]}"; do "${n}_down"; done ;;
   *) die "usage: services.sh up|down [postgres|redis|nats]..." ;;
 esac

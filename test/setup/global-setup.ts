@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * Starts the real parts every integration test stands on, once per test run:
+ * PostgreSQL, Redis and NATS (test/services) and the local Kubernetes cluster
+ * (test/cluster). A cluster or service that is already running is reused and
+ * left running; what this run started, it stops at the end unless
+ * KUBEOPS_KEEP_TEST_ENV=1.
+ *
+ * Tests find them through environment variables:
+ *   KUBEOPS_TEST_DATABASE_URL, KUBEOPS_TEST_REDIS_URL, KUBEOPS_TEST_NATS_URL,
+ *   KUBEOPS_TEST_KUBECONFIG (cluster admin), KUBEOPS_TEST_CLUSTER_DIR.
+ * KUBEOPS_TEST_CLUSTER=0 skips the cluster (for quick unit-only runs).
+ */
+const repo = resolve(import.meta.dirname, '../..');
+
+function run(script: string, args: string[]): string {
+  const out = execFileSync('bash', [resolve(repo, script), ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 60 * 60 * 1000,
+  });
+  const lines = out.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+function readEnvFile(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
+export default function setup(): () => void {
+  const stops: Array<() => void> = [];
+  const keep = process.env.KUBEOPS_KEEP_TEST_ENV === '1';
+
+  const services = readEnvFile(run('test/services/services.sh', ['up']));
+  process.env.KUBEOPS_TEST_DATABASE_URL = services.DATABASE_URL;
+  process.env.KUBEOPS_TEST_REDIS_URL = services.REDIS_URL;
+  process.env.KUBEOPS_TEST_NATS_URL = services.NATS_URL;
+  const startedServices = (services.STARTED ?? '').split(' ').filter(Boolean);
+  if (!keep && startedServices.length > 0) {
+    stops.push(() => run('test/services/services.sh', ['down', ...startedServices]));
+  }
+
+  if (process.env.KUBEOPS_TEST_CLUSTER !== '0') {
+    const cluster = readEnvFile(run('test/cluster/up.sh', []));
+    process.env.KUBEOPS_TEST_KUBECONFIG = cluster.KUBECONFIG;
+    process.env.KUBEOPS_TEST_CLUSTER_DIR = cluster.CLUSTER_DIR;
+    process.env.KUBEOPS_TEST_FILES_DIR = cluster.FILES_DIR;
+    process.env.KUBEOPS_TEST_BIN_DIR = cluster.BIN_DIR;
+    if (cluster.STARTED === '1' && !keep) stops.push(() => run('test/cluster/down.sh', []));
+  }
+
+  return () => {
+    for (const stop of stops.reverse()) stop();
+  };
+}
