@@ -2,7 +2,7 @@
 # Starts the local test cluster (or reuses a running one): a real etcd,
 # kube-apiserver, kube-controller-manager and kube-scheduler, with kwok
 # simulating nodes and pods, all on loopback. Builds the binaries on first use.
-# Writes $KUBEOPS_STATE/cluster.env (KUBECONFIG, CLUSTER_DIR, FILES_DIR, BIN_DIR,
+# Writes $KUBEOPS_STATE/cluster-<name>.env (KUBECONFIG, CLUSTER_DIR, FILES_DIR, BIN_DIR,
 # STARTED=0|1) and prints its path as the last line.
 #   KUBEOPS_TEST_NODES=N  fake nodes to create (default 3)
 set -euo pipefail
@@ -82,11 +82,11 @@ fi
 wait_for 120 "the API server" healthy
 bash "$repo/test/cluster/nodes.sh" "${KUBEOPS_TEST_NODES:-3}" >&2
 log "ready: kubectl --kubeconfig $KUBECONFIG_PATH get nodes"
-cat > "$state/cluster.env" <<ENV
+cat > "$state/cluster-$CLUSTER_NAME.env" <<ENV
 KUBECONFIG=$KUBECONFIG_PATH
 CLUSTER_DIR=$CLUSTER_DIR
 FILES_DIR=$FILES_DIR
 BIN_DIR=$bin
 STARTED=$started
 ENV
-echo "$state/cluster.env"
+echo "$state/cluster-$CLUSTER_NAME.env"
