@@ -10,6 +10,7 @@ import {
   createNamespacedUser,
   createTestNamespace,
   deleteNamespace,
+  tokenKubeConfig,
   waitFor,
 } from '../support/cluster.js';
 
@@ -157,6 +158,14 @@ describe('local test environment', () => {
     await expect(asUser.listNamespacedSecret({ namespace: other })).rejects.toMatchObject({
       code: 403,
     });
+  });
+
+  it('gives tests an admin bearer token for the API server', async () => {
+    const asAdmin = tokenKubeConfig(process.env.KUBEOPS_TEST_ADMIN_TOKEN!).makeApiClient(
+      k8s.CoreV1Api,
+    );
+    const nodes = await asAdmin.listNode();
+    expect(nodes.items.map((n) => n.metadata?.name)).toContain('kwok-node-0');
   });
 
   it('connects to PostgreSQL', async () => {

@@ -2,8 +2,9 @@
 # Starts the local test cluster (or reuses a running one): a real etcd,
 # kube-apiserver, kube-controller-manager and kube-scheduler, with kwok
 # simulating nodes and pods, all on loopback. Builds the binaries on first use.
-# Writes $KUBEOPS_STATE/cluster-<name>.env (KUBECONFIG, CLUSTER_DIR, FILES_DIR, BIN_DIR,
-# STARTED=0|1) and prints its path as the last line.
+# Writes $KUBEOPS_STATE/cluster-<name>.env (KUBECONFIG, SERVER, CA_FILE,
+# ADMIN_TOKEN_FILE, CLUSTER_DIR, FILES_DIR, BIN_DIR, STARTED=0|1) and prints
+# its path as the last line.
 #   KUBEOPS_TEST_NODES=N  fake nodes to create (default 3)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -81,9 +82,19 @@ fi
 
 wait_for 120 "the API server" healthy
 bash "$repo/test/cluster/nodes.sh" "${KUBEOPS_TEST_NODES:-3}" >&2
+kubectl --kubeconfig "$KUBECONFIG_PATH" apply -f "$repo/test/cluster/admin-token.yaml" >/dev/null
+admin_token() {
+  kubectl --kubeconfig "$KUBECONFIG_PATH" -n kube-system get secret kubeops-test-admin-token \
+    -o jsonpath='{.data.token}' | base64 -d > "$FILES_DIR/admin-token" && [ -s "$FILES_DIR/admin-token" ]
+}
+wait_for 60 "the admin token" admin_token
+server="$(kubectl --kubeconfig "$KUBECONFIG_PATH" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
 log "ready: kubectl --kubeconfig $KUBECONFIG_PATH get nodes"
 cat > "$state/cluster-$CLUSTER_NAME.env" <<ENV
 KUBECONFIG=$KUBECONFIG_PATH
+SERVER=$server
+CA_FILE=$CLUSTER_DIR/pki/ca.crt
+ADMIN_TOKEN_FILE=$FILES_DIR/admin-token
 CLUSTER_DIR=$CLUSTER_DIR
 FILES_DIR=$FILES_DIR
 BIN_DIR=$bin

@@ -11,7 +11,10 @@ import { resolve } from 'node:path';
  *
  * Tests find them through environment variables:
  *   KUBEOPS_TEST_DATABASE_URL, KUBEOPS_TEST_REDIS_URL, KUBEOPS_TEST_NATS_URL,
- *   KUBEOPS_TEST_KUBECONFIG (cluster admin), KUBEOPS_TEST_CLUSTER_DIR.
+ *   KUBEOPS_TEST_KUBECONFIG (cluster admin, client certificate),
+ *   KUBEOPS_TEST_SERVER, KUBEOPS_TEST_CA_FILE, KUBEOPS_TEST_ADMIN_TOKEN (an
+ *   admin bearer token), KUBEOPS_TEST_CLUSTER_DIR, KUBEOPS_TEST_FILES_DIR (the
+ *   pod log file kwok serves), KUBEOPS_TEST_BIN_DIR (kubectl, kwokctl).
  * KUBEOPS_TEST_CLUSTER=0 skips the cluster (for quick unit-only runs).
  */
 const repo = resolve(import.meta.dirname, '../..');
@@ -52,6 +55,9 @@ export default function setup(): () => void {
   if (process.env.KUBEOPS_TEST_CLUSTER !== '0') {
     const cluster = readEnvFile(run('test/cluster/up.sh', []));
     process.env.KUBEOPS_TEST_KUBECONFIG = cluster.KUBECONFIG;
+    process.env.KUBEOPS_TEST_SERVER = cluster.SERVER;
+    process.env.KUBEOPS_TEST_CA_FILE = cluster.CA_FILE;
+    process.env.KUBEOPS_TEST_ADMIN_TOKEN = readFileSync(cluster.ADMIN_TOKEN_FILE!, 'utf8').trim();
     process.env.KUBEOPS_TEST_CLUSTER_DIR = cluster.CLUSTER_DIR;
     process.env.KUBEOPS_TEST_FILES_DIR = cluster.FILES_DIR;
     process.env.KUBEOPS_TEST_BIN_DIR = cluster.BIN_DIR;
