@@ -20,9 +20,16 @@ mkdir -p "$dir"
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
+# As root the data directory must be reachable by the postgres user, whose
+# access to the checkout's parents (e.g. /root) is not guaranteed.
+pg_data() {
+  if [ "$(id -u)" = 0 ]; then echo "/tmp/kubeops-postgres-$(printf '%s' "$dir" | md5sum | cut -c1-10)"
+  else echo "$dir/postgres"; fi
+}
+
 postgres_up() {
   [ -n "$(pg_bin)" ] || install_packages postgresql
-  local bin data="$dir/postgres"; bin="$(pg_bin)"
+  local bin data; bin="$(pg_bin)"; data="$(pg_data)"
   [ -n "$bin" ] || die "PostgreSQL binaries not found under /usr/lib/postgresql"
   if [ ! -f "$data/PG_VERSION" ]; then
     log "postgres: initialising $data"
@@ -42,8 +49,8 @@ postgres_up() {
 }
 postgres_down() {
   local bin; bin="$(pg_bin)"
-  [ -f "$dir/postgres/PG_VERSION" ] && [ -n "$bin" ] &&
-    as_pg "$bin/pg_ctl" -D "$dir/postgres" -m fast stop >/dev/null 2>&1 && log "postgres: stopped" || true
+  [ -f "$(pg_data)/PG_VERSION" ] && [ -n "$bin" ] &&
+    as_pg "$bin/pg_ctl" -D "$(pg_data)" -m fast stop >/dev/null 2>&1 && log "postgres: stopped" || true
 }
 
 redis_up() {
