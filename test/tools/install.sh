@@ -33,11 +33,33 @@ go_install() {
   rm -rf "$dir"; mv "$tmp" "$dir"
 }
 
+# Helm's default Kubernetes version (for `helm template`, `helm lint` and
+# kubeVersion checks) is set at link time from the client-go it was built with,
+# as helm's own Makefile does; without it the default is v1.20.
+helm_kube_ldflags() { # helm_kube_ldflags <go.mod of the module that pulls in helm>
+  local v major minor
+  v="$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$1" | head -1)"
+  [ -n "$v" ] || die "cannot find the client-go version in $1"
+  major=1 minor="$v"
+  printf -- '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=%s -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=%s -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=%s -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=%s' \
+    "$major" "$minor" "$major" "$minor"
+}
+
+# module_dir <module@version>: where the Go module cache holds its source.
+module_dir() {
+  (cd "$cache" && go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+}
+
 install_helm() {
   local dir="$cache/helm-$HELM_VERSION"
-  [ -x "$dir/helm" ] || go_install "$dir" helm \
-    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
-    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  if [ ! -x "$dir/helm" ]; then
+    command -v go >/dev/null || die "Go is required to build helm"
+    local src; src="$(module_dir "helm.sh/helm/v3@$HELM_VERSION")"
+    [ -d "$src" ] || die "could not download helm.sh/helm/v3@$HELM_VERSION"
+    go_install "$dir" helm \
+      "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $(helm_kube_ldflags "$src/go.mod")" \
+      "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  fi
   echo "$dir/helm"
 }
 
@@ -54,11 +76,11 @@ install_helm_unittest() {
     command -v go >/dev/null || die "Go is required to build helm-unittest"
     local mod="github.com/helm-unittest/helm-unittest@$HELM_UNITTEST_VERSION" src
     log "helm-unittest: building $mod (cached afterwards)"
-    src="$(cd "$cache" && go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    src="$(module_dir "$mod")"
     [ -d "$src" ] || die "could not download $mod"
     local tmp="$dir.tmp"; rm -rf "$tmp"; mkdir -p "$tmp/unittest"
     (cd "$src" && go build -mod=readonly -trimpath -o "$tmp/unittest/untt-$os-$arch" \
-      -ldflags "-s -w -X github.com/helm-unittest/helm-unittest/internal/build.version=${HELM_UNITTEST_VERSION#v}" \
+      -ldflags "-s -w -X github.com/helm-unittest/helm-unittest/internal/build.version=${HELM_UNITTEST_VERSION#v} $(helm_kube_ldflags "$src/go.mod")" \
       ./cmd/helm-unittest) >&2 || die "helm-unittest build failed"
     cp "$src/plugin.yaml" "$tmp/unittest/plugin.yaml"
     chmod u+w "$tmp/unittest/plugin.yaml"
