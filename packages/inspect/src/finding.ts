@@ -47,6 +47,8 @@ export interface Remediation {
     target?: ResourceRef;
     body: Record<string, unknown>;
   };
+  /** An object to create when the fix is a new object (a PodDisruptionBudget, a NetworkPolicy). */
+  create?: Record<string, unknown>;
 }
 
 export interface Finding {

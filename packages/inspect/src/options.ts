@@ -1,6 +1,7 @@
 import type { AnomalyOptions, InspectOptions, PriceSheet, RightSizingOptions } from './snapshot.js';
 
 export interface ResolvedOptions {
+  systemNamespaces: string[];
   productionNamespaces: string[];
   productionLabels: Record<string, string>;
   priceSheet: PriceSheet;
@@ -17,6 +18,9 @@ export const DEFAULT_PRODUCTION_NAMESPACES = [
   '*-prod',
   '*-production',
 ];
+
+/** Namespaces of the platform itself, where privileged pods are expected. */
+export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 /** Public on-demand list prices of a general-purpose instance family (USD), as a neutral default. */
 export const DEFAULT_PRICE_SHEET: PriceSheet = {
@@ -50,6 +54,7 @@ export function resolveOptions(options: InspectOptions = {}): ResolvedOptions {
   const explicit =
     options.productionNamespaces !== undefined || options.productionLabels !== undefined;
   return {
+    systemNamespaces: options.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES,
     productionNamespaces:
       options.productionNamespaces ?? (explicit ? [] : DEFAULT_PRODUCTION_NAMESPACES),
     productionLabels: options.productionLabels ?? {},

@@ -23,6 +23,7 @@ export interface RuleContext {
   /** Snapshot time in epoch milliseconds. */
   now: number;
   isProduction(object: KubeObject): boolean;
+  isSystemNamespace(namespace: string | undefined): boolean;
 }
 
 export interface Rule {
@@ -44,6 +45,11 @@ export function createContext(index: SnapshotIndex, options: ResolvedOptions): R
     index,
     options,
     now: index.now,
+    isSystemNamespace(namespace) {
+      return (
+        namespace !== undefined && options.systemNamespaces.some((p) => globMatch(p, namespace))
+      );
+    },
     isProduction(object) {
       const namespace = object.metadata.namespace;
       if (namespace && options.productionNamespaces.some((p) => globMatch(p, namespace)))

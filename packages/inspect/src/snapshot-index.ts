@@ -23,6 +23,7 @@ export class SnapshotIndex {
   private readonly eventsByObject = new Map<string, KubeObject[]>();
   private readonly seriesByObject = new Map<string, MetricSeries[]>();
   private readonly namespaceNames = new Set<string>();
+  private readonly memos = new Map<string, unknown>();
 
   constructor(readonly snapshot: Snapshot) {
     this.now = Date.parse(snapshot.now);
@@ -148,12 +149,25 @@ export class SnapshotIndex {
     return object.metadata.uid ? (this.childrenByUid.get(object.metadata.uid) ?? []) : [];
   }
 
+  /**
+   * Computes a derived view once per inspection and shares it between rules
+   * (many rules walk the same live pods or workload templates).
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
+  }
+
   /** Workloads whose pod template the configuration and security rules judge. */
   templateWorkloads(): KubeObject[] {
-    const out: KubeObject[] = [];
-    for (const index of this.templateIndex.values()) out.push(...index.all());
-    for (const pod of this.ofKind('Pod')) if (this.isTopLevel(pod)) out.push(pod);
-    return out;
+    return this.memo('templateWorkloads', () => {
+      const out: KubeObject[] = [];
+      for (const index of this.templateIndex.values()) out.push(...index.all());
+      for (const pod of this.ofKind('Pod')) if (this.isTopLevel(pod)) out.push(pod);
+      return out;
+    });
   }
 
   podsMatching(namespace: string | undefined, selector: LabelSelector): KubeObject[] {

@@ -104,6 +104,11 @@ export interface InspectOptions {
   /** Objects (or their namespace) carrying all of these labels are treated as production. */
   productionLabels?: Record<string, string>;
   priceSheet?: Partial<PriceSheet>;
+  /**
+   * Namespaces of the platform itself (globs allowed), skipped by the
+   * security rules on pods; kube-system, kube-public and kube-node-lease by default.
+   */
+  systemNamespaces?: string[];
   /** Error-log templates seen before; templates outside this set are reported as new. */
   logBaselineTemplates?: string[];
   /** Tuning for usage-based rules; every field has a default. */

@@ -27,7 +27,18 @@ export interface PodTemplate {
   spec: Json;
 }
 
+// Rules ask for the same templates many times per inspection; objects are not mutated meanwhile.
+const templates = new WeakMap<KubeObject, PodTemplate | null>();
+
 export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
+  const cached = templates.get(object);
+  if (cached !== undefined) return cached ?? undefined;
+  const template = readTemplate(object);
+  templates.set(object, template ?? null);
+  return template;
+}
+
+function readTemplate(object: KubeObject): PodTemplate | undefined {
   const path = TEMPLATE_PATHS[object.kind];
   if (path === undefined) return undefined;
   const template = path.length === 0 ? object : record(object, ...path);

@@ -1,9 +1,10 @@
 import type { Rule } from '../rule.js';
 import { configurationRules } from './configuration/index.js';
 import { reliabilityRules } from './reliability/index.js';
+import { securityRules } from './security/index.js';
 
 /** Every built-in rule, in the order they run. */
-export const ALL_RULES: Rule[] = [...reliabilityRules, ...configurationRules];
+export const ALL_RULES: Rule[] = [...reliabilityRules, ...configurationRules, ...securityRules];
 
 const ids = new Set<string>();
 for (const rule of ALL_RULES) {

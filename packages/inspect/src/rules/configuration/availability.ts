@@ -93,8 +93,14 @@ export const noDisruptionBudget: Rule = {
             summary:
               "Add a PodDisruptionBudget with maxUnavailable: 1 selecting the workload's pods.",
             steps: [
-              `apiVersion: policy/v1, kind: PodDisruptionBudget, metadata.name: ${workload.metadata.name}, spec.maxUnavailable: 1, spec.selector: ${JSON.stringify(selector)}`,
+              'Keep maxUnavailable below the replica count so drains can proceed one pod at a time.',
             ],
+            create: {
+              apiVersion: 'policy/v1',
+              kind: 'PodDisruptionBudget',
+              metadata: { name: workload.metadata.name, namespace: workload.metadata.namespace },
+              spec: { maxUnavailable: 1, selector },
+            },
           },
         },
       ];

@@ -36,7 +36,7 @@ export function containerStatuses(pod: KubeObject): ContainerStatus[] {
 
 /** Pods that report a status; declared pods in manifests have none and are skipped. */
 export function livePods(index: SnapshotIndex): KubeObject[] {
-  return index.ofKind('Pod').filter(hasStatus);
+  return index.memo('livePods', () => index.ofKind('Pod').filter(hasStatus));
 }
 
 export function phaseOf(pod: KubeObject): string | undefined {
