@@ -1,0 +1,197 @@
+import type {
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  AuditResult,
+  AuditTarget,
+} from '@kubeops/contracts';
+import type { Database, Queryable } from '../store/database.js';
+import type { Metrics } from '../core/metrics.js';
+
+export interface AuditRecord {
+  action: string;
+  result: AuditResult;
+  actor?: string | null | undefined;
+  actorId?: string | null | undefined;
+  sourceIp?: string | null | undefined;
+  userAgent?: string | null | undefined;
+  target?: Partial<AuditTarget> | undefined;
+  statusCode?: number | null | undefined;
+  requestId?: string | null | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+export type AuditFilter = Omit<AuditQuery, 'cursor' | 'limit'>;
+
+type Row = {
+  id: string;
+  time: Date;
+  actor: string | null;
+  actor_id: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  action: string;
+  cluster: string | null;
+  namespace: string | null;
+  kind: string | null;
+  name: string | null;
+  result: AuditResult;
+  status_code: number | null;
+  request_id: string | null;
+  details: Record<string, unknown> | null;
+};
+
+const toEntry = (r: Row): AuditEntry => ({
+  id: r.id,
+  time: new Date(r.time).toISOString(),
+  actor: r.actor,
+  actorId: r.actor_id,
+  sourceIp: r.source_ip,
+  userAgent: r.user_agent,
+  action: r.action,
+  target: { cluster: r.cluster, namespace: r.namespace, kind: r.kind, name: r.name },
+  result: r.result,
+  statusCode: r.status_code,
+  requestId: r.request_id,
+  details: r.details ?? {},
+});
+
+const COLUMNS = `id::text AS id, time, actor, actor_id, source_ip, user_agent, action, cluster, namespace, kind, name,
+  result, status_code, request_id, details`;
+
+function whereClause(filter: AuditFilter, params: unknown[]): string {
+  const conditions: string[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    conditions.push(sql.replace('?', `$${params.length}`));
+  };
+  if (filter.actor) add('actor = ?', filter.actor);
+  if (filter.action) {
+    if (filter.action.endsWith('*')) add('starts_with(action, ?)', filter.action.slice(0, -1));
+    else add('action = ?', filter.action);
+  }
+  if (filter.result) add('result = ?', filter.result);
+  if (filter.cluster) add('cluster = ?', filter.cluster);
+  if (filter.namespace) add('namespace = ?', filter.namespace);
+  if (filter.kind) add('kind = ?', filter.kind);
+  if (filter.name) add('name = ?', filter.name);
+  if (filter.since) add('time >= ?::timestamptz', filter.since);
+  if (filter.until) add('time < ?::timestamptz', filter.until);
+  return conditions.length ? conditions.join(' AND ') : 'true';
+}
+
+const CSV_COLUMNS = [
+  'id',
+  'time',
+  'actor',
+  'actorId',
+  'sourceIp',
+  'userAgent',
+  'action',
+  'cluster',
+  'namespace',
+  'kind',
+  'name',
+  'result',
+  'statusCode',
+  'requestId',
+  'details',
+] as const;
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // Spreadsheet formula injection: a cell starting with = + - @ is executed by Excel and friends.
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvRow(entry: AuditEntry): string {
+  const flat: Record<string, unknown> = { ...entry, ...entry.target };
+  return CSV_COLUMNS.map((c) => csvCell(flat[c])).join(',');
+}
+export const CSV_HEADER = CSV_COLUMNS.join(',');
+
+/**
+ * The append-only audit log. Rows are only inserted; a trigger in the
+ * database refuses UPDATE, DELETE and TRUNCATE except the retention job's.
+ * Other modules call `record()` (e.g. for exec sessions and provider changes).
+ */
+export class AuditLog {
+  constructor(
+    private readonly db: Database,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async record(entry: AuditRecord, tx: Queryable = this.db): Promise<void> {
+    await tx.query(
+      `INSERT INTO audit_log (actor, actor_id, source_ip, user_agent, action, cluster, namespace, kind, name,
+         result, status_code, request_id, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)`,
+      [
+        entry.actor ?? null,
+        entry.actorId ?? null,
+        entry.sourceIp ?? null,
+        entry.userAgent?.slice(0, 512) ?? null,
+        entry.action,
+        entry.target?.cluster ?? null,
+        entry.target?.namespace ?? null,
+        entry.target?.kind ?? null,
+        entry.target?.name ?? null,
+        entry.result,
+        entry.statusCode ?? null,
+        entry.requestId ?? null,
+        JSON.stringify(entry.details ?? {}),
+      ],
+    );
+    this.metrics?.auditWrites.inc({ result: entry.result });
+  }
+
+  /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
+  async query(query: AuditQuery): Promise<AuditPage> {
+    const limit = query.limit ?? 100;
+    const params: unknown[] = [];
+    let where = whereClause(query, params);
+    if (query.cursor) {
+      params.push(query.cursor);
+      where += ` AND audit_log.id < $${params.length}::bigint`;
+    }
+    params.push(limit + 1);
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM audit_log WHERE ${where} ORDER BY audit_log.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const items = rows.slice(0, limit).map(toEntry);
+    return {
+      items,
+      nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null,
+    };
+  }
+
+  /** Every matching entry, newest first, a page at a time (exports never hold the whole log in memory at once). */
+  async *entries(filter: AuditFilter, pageSize = 1000): AsyncGenerator<AuditEntry> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.query({
+        ...filter,
+        limit: Math.min(pageSize, 500),
+        ...(cursor ? { cursor } : {}),
+      });
+      yield* page.items;
+      if (!page.nextCursor) return;
+      cursor = page.nextCursor;
+    }
+  }
+
+  /** Deletes entries older than the retention period; the only path the database trigger lets through. */
+  async applyRetention(retentionDays: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('kubeops.audit_retention', 'on', true)`);
+      const { rowCount } = await tx.query(
+        `DELETE FROM audit_log WHERE time < now() - $1 * interval '1 day'`,
+        [Math.max(retentionDays, 1)],
+      );
+      return rowCount;
+    });
+  }
+}

@@ -1,0 +1,177 @@
+import type { Config } from '../core/config.js';
+import { KubeOpsError, unauthenticated } from '../core/errors.js';
+import type { SettingsStore } from '../store/settings.js';
+import { API_TOKEN_PREFIX, type ApiTokenStore } from './api-tokens.js';
+import type { Principal } from './authorizer.js';
+import type { LoginGuard } from './login-guard.js';
+import type { MfaService } from './mfa.js';
+import { verifyPassword } from './passwords.js';
+import type { SessionStore } from './sessions.js';
+import type { TokenSigner } from './token-signer.js';
+import type { UserRecord, UserStore } from './users.js';
+
+export const MFA_REQUIRED_SETTING = 'auth.mfaRequired';
+const MFA_TOKEN_TTL_SECONDS = 300;
+
+export interface IssuedSession {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  mfaEnrolmentRequired: boolean;
+  sessionId: string;
+}
+
+export type LoginOutcome =
+  | { kind: 'session'; user: UserRecord; session: IssuedSession }
+  | { kind: 'mfa'; user: UserRecord; mfaToken: string };
+
+const badCredentials = () =>
+  new KubeOpsError('invalid_credentials', 401, 'Wrong username or password');
+
+/** Sign-in, sessions and bearer authentication, on top of the stores. */
+export class AuthService {
+  constructor(
+    private readonly config: Config,
+    readonly users: UserStore,
+    readonly sessions: SessionStore,
+    readonly apiTokens: ApiTokenStore,
+    readonly signer: TokenSigner,
+    readonly guard: LoginGuard,
+    readonly mfa: MfaService,
+    private readonly settings: SettingsStore,
+  ) {}
+
+  async mfaRequiredForAll(): Promise<boolean> {
+    return (await this.settings.get<boolean>(MFA_REQUIRED_SETTING)) ?? this.config.auth.mfaRequired;
+  }
+
+  /** Local users must enrol a second factor when an admin requires it; SSO users rely on their provider. */
+  async mustEnrolMfa(user: UserRecord): Promise<boolean> {
+    if (user.source !== 'local' || user.mfaEnabled) return false;
+    return user.mfaRequired || (await this.mfaRequiredForAll());
+  }
+
+  async login(username: string, password: string, ip: string): Promise<LoginOutcome> {
+    await this.guard.check(username, ip);
+    const user = await this.users.byUsername(username);
+    const ok = await verifyPassword(user?.source === 'local' ? user.passwordHash : null, password);
+    if (!user || !ok || user.disabled) {
+      await this.guard.recordFailure(username, ip);
+      throw user?.disabled && ok
+        ? new KubeOpsError('user_disabled', 403, 'This account is disabled')
+        : badCredentials();
+    }
+    await this.guard.recordSuccess(username);
+    if (user.mfaEnabled) {
+      const mfaToken = await this.signer.sign('mfa', user.id, {}, MFA_TOKEN_TTL_SECONDS);
+      return { kind: 'mfa', user, mfaToken };
+    }
+    return { kind: 'session', user, session: await this.issue(user, 'password') };
+  }
+
+  async completeMfa(
+    mfaToken: string,
+    proof: { code?: string | undefined; recoveryCode?: string | undefined },
+    ip: string,
+  ): Promise<{ user: UserRecord; session: IssuedSession }> {
+    const claims = await this.signer.verify('mfa', mfaToken);
+    const user = await this.users.byId(claims.sub);
+    if (!user || user.disabled) throw unauthenticated('The account is no longer available');
+    await this.guard.check(user.username, ip);
+    if (!proof.code && !proof.recoveryCode) {
+      throw new KubeOpsError('invalid_request', 400, 'body.code: give a code or a recoveryCode', {
+        details: { field: 'body.code' },
+      });
+    }
+    if (!(await this.mfa.verify(user, proof))) {
+      await this.guard.recordFailure(user.username, ip);
+      throw new KubeOpsError(
+        'mfa_code_invalid',
+        401,
+        'The verification code is wrong or was already used',
+      );
+    }
+    return { user, session: await this.issue(user, 'password+totp') };
+  }
+
+  async issue(user: UserRecord, method: string): Promise<IssuedSession> {
+    const { familyId, refreshToken } = await this.sessions.start(user.id, method);
+    return this.accessFor(user, familyId, refreshToken);
+  }
+
+  private async accessFor(
+    user: UserRecord,
+    familyId: string,
+    refreshToken: string,
+  ): Promise<IssuedSession> {
+    const mfaEnrolmentRequired = await this.mustEnrolMfa(user);
+    const ttl = this.config.auth.accessTokenTtlSeconds;
+    const accessToken = await this.signer.sign('access', user.id, { sid: familyId }, ttl);
+    return { accessToken, refreshToken, expiresIn: ttl, mfaEnrolmentRequired, sessionId: familyId };
+  }
+
+  async refresh(refreshToken: string): Promise<{ user: UserRecord; session: IssuedSession }> {
+    const rotated = await this.sessions.rotate(refreshToken);
+    const user = await this.users.byId(rotated.userId);
+    if (!user || user.disabled) {
+      await this.sessions.revoke(rotated.familyId, 'user_unavailable');
+      throw unauthenticated('The account is no longer available');
+    }
+    return { user, session: await this.accessFor(user, rotated.familyId, rotated.refreshToken) };
+  }
+
+  /** Resolves `Authorization: Bearer <jwt | kop_...>` to a principal; every request checks the session is still live. */
+  async authenticate(authorization: string | undefined): Promise<Principal | undefined> {
+    if (!authorization) return undefined;
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw unauthenticated('Authorization must be "Bearer <token>"');
+    const token = match[1]!;
+    if (token.startsWith(API_TOKEN_PREFIX)) {
+      const found = await this.apiTokens.authenticate(token);
+      const user = found && (await this.users.byId(found.userId));
+      if (!found || !user || user.disabled)
+        throw unauthenticated('The API token is invalid, expired or revoked');
+      return principalOf(user, {
+        authMethod: 'api_token',
+        sessionId: null,
+        tokenId: found.tokenId,
+        scopes: found.scopes,
+        mfaEnrolmentRequired: false,
+      });
+    }
+    const claims = await this.signer.verify('access', token);
+    const sid = typeof claims.sid === 'string' ? claims.sid : '';
+    const user = await this.liveSessionUser(sid, claims.sub);
+    return principalOf(user, {
+      authMethod: 'session',
+      sessionId: sid,
+      tokenId: null,
+      scopes: null,
+      mfaEnrolmentRequired: await this.mustEnrolMfa(user),
+    });
+  }
+
+  private async liveSessionUser(sessionId: string, userId: string): Promise<UserRecord> {
+    const user = await this.users.byId(userId);
+    const live = user && !user.disabled && (await this.sessions.isLive(sessionId, userId));
+    if (!user || !live) throw unauthenticated('The session has ended; sign in again');
+    return user;
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.sessions.revoke(sessionId, 'logout');
+  }
+}
+
+function principalOf(
+  user: UserRecord,
+  rest: Omit<Principal, 'userId' | 'username' | 'groups' | 'source'>,
+): Principal {
+  return {
+    userId: user.id,
+    username: user.username,
+    groups: user.groups,
+    source: user.source,
+    ...rest,
+  };
+}

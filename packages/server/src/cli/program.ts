@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { adminCommand } from './admin.js';
+import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
+
+export function program(): Command {
+  return new Command('kubeops')
+    .description(
+      'KubeOps: manage, inspect and deliver many Kubernetes clusters from one console and API',
+    )
+    .version('0.1.0')
+    .addCommand(serveCommand())
+    .addCommand(migrateCommand())
+    .addCommand(adminCommand())
+    .showHelpAfterError();
+}

@@ -1,0 +1,98 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Port = (def: number) => Type.Integer({ minimum: 0, maximum: 65535, default: def });
+const Seconds = (def: number) =>
+  Type.Integer({ minimum: 1, maximum: 10 * 365 * 86400, default: def });
+const Obj = <T extends Record<string, TSchema>>(props: T) =>
+  Type.Object(props, { additionalProperties: false, default: {} });
+
+export const TARGETS = ['all', 'api', 'cdc', 'inspector'] as const;
+export type Target = (typeof TARGETS)[number];
+
+/**
+ * Every setting KubeOps reads. Each leaf can come from the YAML file (same
+ * nesting), from the environment as KUBEOPS_<PATH_IN_SNAKE_CASE> (e.g.
+ * auth.lockout.maxFailuresPerAccount ← KUBEOPS_AUTH_LOCKOUT_MAX_FAILURES_PER_ACCOUNT),
+ * and for a few from command-line flags.
+ */
+export const ConfigSchema = Obj({
+  dataDir: Type.String({ minLength: 1, default: './.kubeops' }),
+  targets: Type.Array(Type.Union(TARGETS.map((t) => Type.Literal(t))), {
+    minItems: 1,
+    default: ['all'],
+  }),
+  log: Obj({
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  }),
+  http: Obj({
+    host: Type.String({ minLength: 1, default: '0.0.0.0' }),
+    port: Port(8000),
+    /** The address users reach KubeOps at; used in the sign-in message and OIDC redirects. */
+    publicUrl: Type.Optional(Type.String({ format: 'uri' })),
+    trustProxy: Type.Boolean({ default: false }),
+    corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    webRoot: Type.Optional(Type.String({ minLength: 1 })),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+    shutdownGraceSeconds: Seconds(25),
+  }),
+  cdc: Obj({ port: Port(8001) }),
+  inspector: Obj({ port: Port(8002) }),
+  database: Obj({
+    url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** Schema for KubeOps tables (default: the connection's search_path, usually public). */
+    schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
+    poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  }),
+  encryption: Obj({
+    /** base64 of 32 random bytes; generated into the data dir in embedded mode. */
+    key: Type.Optional(Type.String({ minLength: 1 })),
+    /** Keys being rotated away from: still readable, never used to write. */
+    previousKeys: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  }),
+  auth: Obj({
+    adminUsername: Type.String({ minLength: 1, default: 'admin' }),
+    adminPassword: Type.Optional(Type.String({ minLength: 12 })),
+    accessTokenTtlSeconds: Seconds(900),
+    refreshTokenTtlSeconds: Seconds(7 * 86400),
+    cookieSecure: Type.Union(
+      [Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')],
+      {
+        default: 'auto',
+      },
+    ),
+    mfaRequired: Type.Boolean({ default: false }),
+    lockout: Obj({
+      maxFailuresPerAccount: Type.Integer({ minimum: 1, default: 5 }),
+      maxFailuresPerIp: Type.Integer({ minimum: 1, default: 20 }),
+      windowSeconds: Seconds(900),
+      lockoutSeconds: Seconds(900),
+    }),
+    impersonation: Obj({
+      userPrefix: Type.String({ default: 'kubeops:' }),
+      groupPrefix: Type.String({ default: 'kubeops:' }),
+    }),
+  }),
+  oidc: Obj({
+    issuer: Type.Optional(Type.String({ format: 'uri' })),
+    clientId: Type.Optional(Type.String({ minLength: 1 })),
+    clientSecret: Type.Optional(Type.String({ minLength: 1 })),
+    scopes: Type.String({ default: 'openid profile email groups' }),
+    usernameClaim: Type.String({ default: 'preferred_username' }),
+    groupsClaim: Type.String({ default: 'groups' }),
+    /** OIDC group → platform role granted globally, e.g. {"platform-admins": "admin"}. */
+    groupRoles: Type.Record(Type.String(), Type.String(), { default: {} }),
+    /** Allow an http:// issuer (development and tests only). */
+    allowInsecureIssuer: Type.Boolean({ default: false }),
+  }),
+  rateLimit: Obj({
+    max: Type.Integer({ minimum: 1, default: 1200 }),
+    windowSeconds: Seconds(60),
+  }),
+  audit: Obj({ retentionDays: Type.Integer({ minimum: 1, default: 365 }) }),
+  bus: Obj({ natsUrl: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })) }),
+});
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Kind, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type Config } from './config-schema.js';
+import { KubeOpsError } from './errors.js';
+
+export { ConfigSchema, type Config, type Target, TARGETS } from './config-schema.js';
+
+export interface ConfigSources {
+  /** Path of a YAML file; falls back to KUBEOPS_CONFIG. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, already nested like the file. */
+  flags?: Record<string, unknown>;
+}
+
+export interface ConfigProblem {
+  key: string;
+  message: string;
+}
+
+/** Thrown when a config cannot start KubeOps; `problems` lists every one. */
+export class ConfigError extends KubeOpsError {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      'invalid_config',
+      500,
+      `Invalid configuration:\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join('\n')}`,
+      { details: { problems } },
+    );
+  }
+}
+
+type Leaf = { path: string[]; schema: TSchema };
+
+function leaves(schema: TSchema, path: string[] = []): Leaf[] {
+  if (schema.type === 'object' && schema.properties && schema[Kind] !== 'Record') {
+    return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([key, child]) =>
+      leaves(child, [...path, key]),
+    );
+  }
+  return [{ path, schema }];
+}
+
+const snake = (segment: string) => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+export const envName = (path: string[]) => `KUBEOPS_${path.map(snake).join('_')}`;
+
+/** Environment names other than KUBEOPS_<PATH> that operators expect to work. */
+const ENV_ALIASES: Record<string, string[]> = {
+  DATABASE_URL: ['database', 'url'],
+};
+
+function parseEnvValue(raw: string, schema: TSchema): unknown {
+  if (schema.type === 'integer' || schema.type === 'number') {
+    return raw.trim() === '' || Number.isNaN(Number(raw)) ? raw : Number(raw);
+  }
+  if (schema.type === 'boolean') {
+    if (/^(true|1|yes|on)$/i.test(raw)) return true;
+    if (/^(false|0|no|off)$/i.test(raw)) return false;
+    return raw;
+  }
+  if (schema.type === 'array') {
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .map((item) => (schema.items ? parseEnvValue(item, schema.items as TSchema) : item));
+  }
+  if (schema[Kind] === 'Record') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function mergeDeep(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(value) && isPlainObject(current) ? mergeDeep(current, value) : value;
+  }
+  return out;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const leaf of leaves(ConfigSchema)) {
+    const raw = env[envName(leaf.path)];
+    if (raw !== undefined) setPath(out, leaf.path, parseEnvValue(raw, leaf.schema));
+  }
+  for (const [name, path] of Object.entries(ENV_ALIASES)) {
+    const raw = env[name];
+    const explicit = env[envName(path)];
+    if (raw !== undefined && raw !== '' && explicit === undefined) setPath(out, path, raw);
+  }
+  return out;
+}
+
+function readFile(path: string): { value: Record<string, unknown>; problems: ConfigProblem[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return {
+      value: {},
+      problems: [{ key: 'config', message: `cannot read ${path}: ${(error as Error).message}` }],
+    };
+  }
+  try {
+    const parsed: unknown = parseYaml(text) ?? {};
+    if (!isPlainObject(parsed)) {
+      return {
+        value: {},
+        problems: [{ key: 'config', message: `${path} must hold a YAML mapping` }],
+      };
+    }
+    return { value: parsed, problems: [] };
+  } catch (error) {
+    return {
+      value: {},
+      problems: [
+        { key: 'config', message: `${path} is not valid YAML: ${(error as Error).message}` },
+      ],
+    };
+  }
+}
+
+const keyOf = (pointer: string) =>
+  pointer
+    .split('/')
+    .filter(Boolean)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.') || '(root)';
+
+function crossFieldProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const keys = [config.encryption.key, ...config.encryption.previousKeys];
+  keys.forEach((key, index) => {
+    if (key !== undefined && Buffer.from(key, 'base64').length !== 32) {
+      problems.push({
+        key: index === 0 ? 'encryption.key' : `encryption.previousKeys.${index - 1}`,
+        message: 'must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)',
+      });
+    }
+  });
+  if (config.database.url && !config.encryption.key) {
+    problems.push({
+      key: 'encryption.key',
+      message: 'is required with an external database (set KUBEOPS_ENCRYPTION_KEY)',
+    });
+  }
+  if (config.oidc.issuer && !config.oidc.clientId) {
+    problems.push({ key: 'oidc.clientId', message: 'is required when oidc.issuer is set' });
+  }
+  if (config.oidc.issuer && !config.http.publicUrl) {
+    problems.push({
+      key: 'http.publicUrl',
+      message: 'is required when oidc.issuer is set (it builds the redirect URL)',
+    });
+  }
+  if (config.oidc.issuer?.startsWith('http:') && !config.oidc.allowInsecureIssuer) {
+    problems.push({
+      key: 'oidc.issuer',
+      message: 'must use https (or set oidc.allowInsecureIssuer for development)',
+    });
+  }
+  return problems;
+}
+
+/**
+ * Builds the config from defaults < YAML file < environment < flags and
+ * validates it. Throws ConfigError listing every problem, each with its key.
+ */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const filePath = sources.file ?? env.KUBEOPS_CONFIG;
+  const problems: ConfigProblem[] = [];
+  let merged: Record<string, unknown> = {};
+  if (filePath) {
+    const file = readFile(filePath);
+    problems.push(...file.problems);
+    merged = mergeDeep(merged, file.value);
+  }
+  merged = mergeDeep(merged, fromEnv(env));
+  merged = mergeDeep(merged, sources.flags ?? {});
+
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged)) as unknown;
+  for (const error of Value.Errors(ConfigSchema, withDefaults)) {
+    const key = keyOf(error.path);
+    const message =
+      error.schema && error.type === 62 /* ObjectAdditionalProperties */
+        ? `unknown setting`
+        : error.message;
+    if (!problems.some((p) => p.key === key)) problems.push({ key, message });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = withDefaults as Config;
+  problems.push(...crossFieldProblems(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  config.dataDir = resolve(config.dataDir);
+  return config;
+}
+
+/** Which module groups run in this process. */
+export function runsTarget(config: Config, target: 'api' | 'cdc' | 'inspector'): boolean {
+  return config.targets.includes('all') || config.targets.includes(target);
+}

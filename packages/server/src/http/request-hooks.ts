@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { KubeOpsError, unauthenticated } from '../core/errors.js';
+import type { ServerContext } from '../context.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Reachable without signing in although they live under /api. */
+const PUBLIC_API_PATHS = ['/api/openapi.json', '/api/docs'];
+
+export function requestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header)
+    ? header
+    : randomUUID();
+}
+
+function needsAuthentication(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  // Unmatched requests fall through to the 404 / web console handler.
+  if (route === undefined || !route.startsWith('/api/')) return false;
+  if (request.routeOptions.config.public) return false;
+  return !PUBLIC_API_PATHS.some((p) => route === p || route.startsWith(`${p}/`));
+}
+
+/** Browsers cannot set headers on a WebSocket, so upgrades may carry the token as ?access_token=. */
+function authorizationOf(request: FastifyRequest): string | undefined {
+  if (request.headers.authorization) return request.headers.authorization;
+  if (request.headers.upgrade?.toLowerCase() === 'websocket') {
+    const token = new URL(request.url, 'http://localhost').searchParams.get('access_token');
+    if (token) return `Bearer ${token}`;
+  }
+  return undefined;
+}
+
+/** Request ids, authentication, latency metrics and the audit trail. */
+export function registerRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('audit', undefined as never);
+
+  app.addHook('onRequest', async (request) => {
+    request.audit = {};
+    if (!needsAuthentication(request)) {
+      // Public routes still learn who is calling when a valid token is sent.
+      request.principal = await ctx.auth
+        .authenticate(authorizationOf(request))
+        .catch(() => undefined);
+      return;
+    }
+    request.principal = await ctx.auth.authenticate(authorizationOf(request));
+    if (!request.principal) throw unauthenticated();
+    if (
+      request.principal.mfaEnrolmentRequired &&
+      !request.routeOptions.config.allowDuringMfaEnrolment
+    ) {
+      throw new KubeOpsError(
+        'mfa_enrolment_required',
+        403,
+        'Enrol a second factor first: POST /api/v1/me/mfa/totp, then /api/v1/me/mfa/totp/verify',
+      );
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    if (!MUTATING.has(request.method) || request.audit?.skip) return payload;
+    const status = reply.statusCode;
+    const audit = request.audit ?? {};
+    try {
+      await ctx.audit.record({
+        action:
+          audit.action ??
+          request.routeOptions.config.auditAction ??
+          `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+        result: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
+        actor: request.principal?.username ?? audit.actor ?? null,
+        actorId: request.principal?.userId ?? audit.actorId ?? null,
+        sourceIp: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+        target: audit.target,
+        statusCode: status,
+        requestId: request.id,
+        details: {
+          ...(audit.details ?? {}),
+          ...(request.principal?.tokenId ? { apiTokenId: request.principal.tokenId } : {}),
+        },
+      });
+      return payload;
+    } catch (error) {
+      // A change that cannot be audited is not reported as a success.
+      request.log.error({ err: error }, 'audit write failed');
+      reply.code(500).type('application/json; charset=utf-8');
+      return JSON.stringify({
+        code: 'audit_unavailable',
+        message: 'The change could not be recorded in the audit log',
+      });
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+}

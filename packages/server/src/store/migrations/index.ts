@@ -1,0 +1,8 @@
+import type { MigrationSet } from '../migrate.js';
+import { coreMigrations } from './core.js';
+
+/**
+ * Every module's migrations, in the order their tables depend on each other.
+ * A module with tables of its own exports a MigrationSet and is listed here.
+ */
+export const MIGRATIONS: MigrationSet[] = [coreMigrations];
