@@ -1,4 +1,4 @@
-import type { KubeObject, Snapshot } from '../src/index.js';
+import type { KubeObject, MetricName, MetricSeries, Snapshot } from '../src/index.js';
 import { runInspection, type InspectionOptions } from '../src/index.js';
 
 /** Small builders for the objects rules look at; each returns plain API-server-shaped JSON. */
@@ -238,4 +238,22 @@ export function findings(ruleId: string, snap: Snapshot, options: InspectionOpti
   const result = runInspection(snap, { rules: [ruleId], ...options });
   if (result.failures.length > 0) throw new Error(result.failures.map((f) => f.message).join('; '));
   return result.findings;
+}
+
+/** A metric series for `object`, one sample every `stepMinutes` ending at NOW. */
+export function series(
+  metric: MetricName,
+  object: KubeObject,
+  values: number[],
+  options: { container?: string; stepMinutes?: number } = {},
+): MetricSeries {
+  const step = options.stepMinutes ?? 5;
+  return {
+    metric,
+    namespace: object.metadata.namespace ?? '',
+    kind: object.kind,
+    name: object.metadata.name ?? '',
+    container: options.container ?? 'app',
+    points: values.map((v, i) => ({ t: minutesAgo((values.length - 1 - i) * step), v })),
+  };
 }

@@ -1,10 +1,18 @@
 import type { Rule } from '../rule.js';
+import { anomalyRules } from './anomaly/anomalies.js';
+import { costRules } from './cost/right-sizing.js';
 import { configurationRules } from './configuration/index.js';
 import { reliabilityRules } from './reliability/index.js';
 import { securityRules } from './security/index.js';
 
 /** Every built-in rule, in the order they run. */
-export const ALL_RULES: Rule[] = [...reliabilityRules, ...configurationRules, ...securityRules];
+export const ALL_RULES: Rule[] = [
+  ...reliabilityRules,
+  ...configurationRules,
+  ...securityRules,
+  ...costRules,
+  ...anomalyRules,
+];
 
 const ids = new Set<string>();
 for (const rule of ALL_RULES) {
