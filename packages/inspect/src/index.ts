@@ -35,7 +35,7 @@ export {
   type InspectionResult,
   type RuleFailure,
 } from './run.js';
-export type { Summary } from './summary.js';
+export { summarize, type Summary } from './summary.js';
 export {
   IGNORE_ANNOTATION,
   IGNORE_REASON_ANNOTATION,
@@ -49,3 +49,13 @@ export { checkCronSchedule, type CronCheck } from './kube/cron.js';
 export { parseQuantity } from './kube/fields.js';
 export { DEFAULT_PRICE_SHEET, DEFAULT_PRODUCTION_NAMESPACES } from './options.js';
 export { stableHash } from './hash.js';
+export {
+  LogTemplateMiner,
+  maskLine,
+  isErrorLine,
+  templateText,
+  WILDCARD,
+  type LogCluster,
+  type DrainOptions,
+} from './logs/drain.js';
+export { errorLogTemplates } from './rules/logs/new-templates.js';

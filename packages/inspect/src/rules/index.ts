@@ -1,6 +1,7 @@
 import type { Rule } from '../rule.js';
 import { anomalyRules } from './anomaly/anomalies.js';
 import { costRules } from './cost/right-sizing.js';
+import { logRules } from './logs/new-templates.js';
 import { configurationRules } from './configuration/index.js';
 import { reliabilityRules } from './reliability/index.js';
 import { securityRules } from './security/index.js';
@@ -12,6 +13,7 @@ export const ALL_RULES: Rule[] = [
   ...securityRules,
   ...costRules,
   ...anomalyRules,
+  ...logRules,
 ];
 
 const ids = new Set<string>();
