@@ -59,3 +59,9 @@ export {
   type DrainOptions,
 } from './logs/drain.js';
 export { errorLogTemplates } from './rules/logs/new-templates.js';
+export {
+  snapshotFromManifests,
+  isClusterScoped,
+  InvalidManifestError,
+  type ManifestOptions,
+} from './manifests.js';
