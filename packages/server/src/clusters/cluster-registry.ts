@@ -1,0 +1,235 @@
+import { readFile } from 'node:fs/promises';
+import type { Cluster, ClusterCreateRequest } from '@kubeops/contracts';
+import { KubeOpsError, conflict, invalidInput, notFound } from '../core/errors.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { Database } from '../store/database.js';
+import { UNIQUE_VIOLATION, pgErrorCode } from '../store/database.js';
+import { KubeClient, type ClusterEndpoint } from '../kube/kube-client.js';
+import { ClusterHealthTracker } from './cluster-health.js';
+import { endpointOf, parseKubeconfig } from './kubeconfig.js';
+
+type Row = {
+  id: string;
+  name: string;
+  server: string;
+  source: Cluster['source'];
+  auth_method: Cluster['authMethod'];
+  created_at: Date;
+};
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const credentialsName = (id: string) => `clusters/${id}/credentials`;
+
+interface Connection {
+  client: Promise<KubeClient>;
+  health: ClusterHealthTracker;
+}
+
+/** A cluster as the rest of KubeOps sees it: its name, its service connection and its health. */
+export interface ClusterHandle {
+  id: string;
+  name: string;
+  /** The platform's own connection (fills caches); never used for a user's request without impersonation. */
+  client: KubeClient;
+}
+
+/**
+ * Registered clusters: rows in `clusters`, credentials sealed in the
+ * SecretBox, connections opened lazily and shared per cluster.
+ */
+export class ClusterRegistry {
+  private readonly connections = new Map<string, Connection>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async list(): Promise<Cluster[]> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM clusters ORDER BY name');
+    return rows.map((r) => this.toCluster(r));
+  }
+
+  async get(name: string): Promise<Cluster> {
+    return this.toCluster(await this.row(name));
+  }
+
+  private async row(name: string): Promise<Row> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM clusters WHERE name = $1', [name]);
+    if (!rows[0]) throw notFound('cluster', name);
+    return rows[0];
+  }
+
+  private toCluster(row: Row): Cluster {
+    return {
+      id: row.id,
+      name: row.name,
+      server: row.server,
+      source: row.source,
+      authMethod: row.auth_method,
+      createdAt: new Date(row.created_at).toISOString(),
+      health: this.connection(row).health.snapshot(),
+    };
+  }
+
+  /** Registers one cluster per chosen context (or the one described); all or none. */
+  async register(request: ClusterCreateRequest, createdBy: string | null): Promise<Cluster[]> {
+    const endpoints = this.endpointsOf(request);
+    const rows = await this.db
+      .transaction(async (tx) => {
+        const created: Row[] = [];
+        for (const endpoint of endpoints) {
+          if (!NAME.test(endpoint.name))
+            throw invalidInput('name', `${endpoint.name} is not a DNS label; pass a name`);
+          const { rows } = await tx.query<Row>(
+            `INSERT INTO clusters (name, server, source, auth_method, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+            [
+              endpoint.name,
+              endpoint.server,
+              request.source,
+              endpoint.clientCertificate ? 'client-certificate' : 'token',
+              createdBy,
+            ],
+          );
+          const row = rows[0]!;
+          if (request.source !== 'in-cluster')
+            await this.secrets.put(credentialsName(row.id), JSON.stringify(endpoint), tx);
+          created.push(row);
+        }
+        return created;
+      })
+      .catch((error: unknown) => {
+        if (pgErrorCode(error) === UNIQUE_VIOLATION)
+          throw conflict('A cluster with this name is already registered', { field: 'name' });
+        throw error;
+      });
+    return rows.map((r) => this.toCluster(r));
+  }
+
+  private endpointsOf(request: ClusterCreateRequest): ClusterEndpoint[] {
+    switch (request.source) {
+      case 'kubeconfig': {
+        const config = parseKubeconfig(request.kubeconfig);
+        const contexts =
+          request.contexts ?? (config['current-context'] ? [config['current-context']] : []);
+        if (contexts.length === 0)
+          throw invalidInput('contexts', 'the kubeconfig has no current context; choose contexts');
+        if (request.name && contexts.length > 1)
+          throw invalidInput('name', 'give a name only when registering one context');
+        return contexts.map((c) =>
+          endpointOf(
+            config,
+            c,
+            request.name ??
+              c
+                .toLowerCase()
+                .replace(/[^a-z0-9-]+/g, '-')
+                .replace(/^-+|-+$/g, ''),
+          ),
+        );
+      }
+      case 'token':
+        return [
+          {
+            name: request.name,
+            server: request.server,
+            certificateAuthority: request.certificateAuthority,
+            token: request.token,
+            insecureSkipTlsVerify: request.insecureSkipTlsVerify,
+          },
+        ];
+      case 'in-cluster': {
+        const host = process.env.KUBERNETES_SERVICE_HOST;
+        if (!host)
+          throw invalidInput(
+            'source',
+            'KubeOps is not running inside a cluster (KUBERNETES_SERVICE_HOST is unset)',
+          );
+        const server = `https://${host.includes(':') ? `[${host}]` : host}:${process.env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+        return [{ name: request.name ?? 'in-cluster', server, token: 'service-account' }];
+      }
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    const row = await this.row(name);
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM clusters WHERE id = $1', [row.id]);
+      await this.secrets.deletePrefix(`clusters/${row.id}/`, tx);
+    });
+    const connection = this.connections.get(row.id);
+    this.connections.delete(row.id);
+    connection?.client.then(
+      (c) => c.close(),
+      () => undefined,
+    );
+  }
+
+  private connection(row: Row): Connection {
+    let connection = this.connections.get(row.id);
+    if (!connection) {
+      const client = this.openClient(row);
+      client.catch(() => undefined);
+      connection = { client, health: new ClusterHealthTracker(row.name, () => client) };
+      this.connections.set(row.id, connection);
+    }
+    return connection;
+  }
+
+  private async openClient(row: Row): Promise<KubeClient> {
+    if (row.source === 'in-cluster') {
+      const [token, ca] = await Promise.all([
+        readFile(`${SERVICE_ACCOUNT_DIR}/token`, 'utf8'),
+        readFile(`${SERVICE_ACCOUNT_DIR}/ca.crt`, 'utf8'),
+      ]);
+      return new KubeClient({
+        name: row.name,
+        server: row.server,
+        token: token.trim(),
+        certificateAuthority: ca,
+      });
+    }
+    const stored = await this.secrets.getString(credentialsName(row.id));
+    if (!stored)
+      throw new KubeOpsError(
+        'cluster_credentials_missing',
+        500,
+        `The credentials of cluster ${row.name} are missing`,
+      );
+    return new KubeClient({ ...(JSON.parse(stored) as ClusterEndpoint), name: row.name });
+  }
+
+  /** The cluster's service connection, once it answers (lazy connect; fails fast while backing off). */
+  async connect(name: string): Promise<ClusterHandle> {
+    const row = await this.row(name);
+    const connection = this.connection(row);
+    await connection.health.ready();
+    return { id: row.id, name: row.name, client: await connection.client };
+  }
+
+  /** Health of a cluster, probing it now. */
+  async probe(name: string): Promise<Cluster> {
+    const row = await this.row(name);
+    await this.connection(row).health.probe();
+    return this.toCluster(row);
+  }
+
+  /** Reports a call's outcome so health reflects traffic, not only probes. */
+  observe(id: string, error?: unknown): void {
+    const connection = this.connections.get(id);
+    if (!connection) return;
+    if (error === undefined) connection.health.recordSuccess();
+    else if (error instanceof KubeOpsError && error.code === 'cluster_unreachable')
+      connection.health.recordFailure(error);
+  }
+
+  close(): void {
+    for (const connection of this.connections.values())
+      connection.client.then(
+        (c) => c.close(),
+        () => undefined,
+      );
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,224 @@
+import type { ApiResource, PrinterColumn } from '@kubeops/contracts';
+import { KubeOpsError } from '../core/errors.js';
+import type { KubeClient } from './kube-client.js';
+import { WatchLoop } from './watch-loop.js';
+
+const AGGREGATED =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
+
+interface DiscoveredResource {
+  resource: string;
+  responseKind?: { kind?: string };
+  scope?: string;
+  singularResource?: string;
+  verbs?: string[];
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: Array<{ subresource: string }>;
+}
+interface GroupDiscovery {
+  metadata?: { name?: string };
+  versions?: Array<{ version: string; resources?: DiscoveredResource[] }>;
+}
+
+interface CrdVersion {
+  name: string;
+  additionalPrinterColumns?: Array<{
+    name: string;
+    type: string;
+    format?: string;
+    description?: string;
+    priority?: number;
+    jsonPath: string;
+  }>;
+}
+interface Crd {
+  spec?: { group?: string; names?: { plural?: string }; versions?: CrdVersion[] };
+}
+
+export const groupParam = (group: string) => (group === '' ? 'core' : group);
+export const groupOf = (param: string) => (param === 'core' ? '' : param);
+
+/** The URL path of a resource collection, e.g. /apis/apps/v1/namespaces/x/deployments. */
+export function collectionPath(
+  r: Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'>,
+  namespace?: string | null,
+): string {
+  const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+  return r.namespaced && namespace
+    ? `${base}/namespaces/${encodeURIComponent(namespace)}/${r.resource}`
+    : `${base}/${r.resource}`;
+}
+
+export function objectPath(
+  r: Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'>,
+  namespace: string | null | undefined,
+  name: string,
+): string {
+  return `${collectionPath(r, namespace)}/${encodeURIComponent(name)}`;
+}
+
+/**
+ * Every group, version and resource one cluster serves (aggregated
+ * discovery: two requests), with CRD printer columns. A watch on CRDs
+ * refreshes it when one is added, changed or removed, so new kinds are usable
+ * without a restart.
+ */
+export class Discovery {
+  private resources: ApiResource[] = [];
+  private refreshedAt = new Date(0);
+  private loading: Promise<void> | undefined;
+  private crdWatch: WatchLoop | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly openApi = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly client: KubeClient) {}
+
+  async all(): Promise<{ refreshedAt: string; resources: ApiResource[] }> {
+    if (this.refreshedAt.getTime() === 0) await this.refresh();
+    this.watchCrds();
+    return { refreshedAt: this.refreshedAt.toISOString(), resources: this.resources };
+  }
+
+  refresh(): Promise<void> {
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const [core, apis, crds] = await Promise.all([
+      this.client.request<{ items?: GroupDiscovery[] }>({ path: '/api', accept: AGGREGATED }),
+      this.client.request<{ items?: GroupDiscovery[] }>({ path: '/apis', accept: AGGREGATED }),
+      this.client
+        .request<{ items?: Crd[] }>({
+          path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+        })
+        .catch(() => ({ items: [] as Crd[] })),
+    ]);
+    const columns = new Map<string, PrinterColumn[]>();
+    for (const crd of crds.items ?? []) {
+      for (const v of crd.spec?.versions ?? []) {
+        columns.set(
+          `${crd.spec?.group}/${v.name}/${crd.spec?.names?.plural}`,
+          (v.additionalPrinterColumns ?? []).map((c) => ({
+            name: c.name,
+            type: c.type,
+            ...(c.format ? { format: c.format } : {}),
+            ...(c.description ? { description: c.description } : {}),
+            priority: c.priority ?? 0,
+            jsonPath: c.jsonPath,
+          })),
+        );
+      }
+    }
+    const resources: ApiResource[] = [];
+    for (const group of [...(core.items ?? []), ...(apis.items ?? [])]) {
+      const name = group.metadata?.name ?? '';
+      (group.versions ?? []).forEach((version, index) => {
+        for (const r of version.resources ?? []) {
+          resources.push({
+            group: name,
+            version: version.version,
+            resource: r.resource,
+            kind: r.responseKind?.kind ?? '',
+            singular: r.singularResource ?? '',
+            namespaced: r.scope === 'Namespaced',
+            verbs: r.verbs ?? [],
+            shortNames: r.shortNames ?? [],
+            categories: r.categories ?? [],
+            subresources: (r.subresources ?? []).map((s) => s.subresource),
+            preferred: index === 0,
+            printerColumns: columns.get(`${name}/${version.version}/${r.resource}`) ?? [],
+          });
+        }
+      });
+    }
+    this.resources = resources;
+    this.refreshedAt = new Date();
+  }
+
+  /** Finds a resource; refreshes once when it is unknown (a CRD may have just been added). */
+  async resolve(group: string, version: string, resource: string): Promise<ApiResource> {
+    await this.all();
+    const find = () =>
+      this.resources.find(
+        (r) => r.group === group && r.version === version && r.resource === resource,
+      );
+    let found = find();
+    if (!found) {
+      await this.refresh();
+      found = find();
+    }
+    if (!found) {
+      throw new KubeOpsError(
+        'unknown_resource',
+        404,
+        `The cluster serves no resource ${resource} in ${group || 'core'}/${version}`,
+        {
+          details: { field: 'resource', group: groupParam(group), version, resource },
+        },
+      );
+    }
+    return found;
+  }
+
+  /** The resource for a kind in an apiVersion (for manifests). */
+  async byKind(apiVersion: string, kind: string): Promise<ApiResource | undefined> {
+    await this.all();
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+    const find = () =>
+      this.resources.find(
+        (r) =>
+          r.group === group &&
+          r.version === version &&
+          r.kind === kind &&
+          !r.resource.includes('/'),
+      );
+    let found = find();
+    if (!found) {
+      await this.refresh();
+      found = find();
+    }
+    return found;
+  }
+
+  /** OpenAPI v3 document of one group/version, fetched when the editor first asks. */
+  openApiSchema(group: string, version: string): Promise<unknown> {
+    const path =
+      group === '' ? `/openapi/v3/api/${version}` : `/openapi/v3/apis/${group}/${version}`;
+    let doc = this.openApi.get(path);
+    if (!doc) {
+      doc = this.client.request({ path });
+      doc.catch(() => this.openApi.delete(path));
+      this.openApi.set(path, doc);
+    }
+    return doc;
+  }
+
+  private watchCrds(): void {
+    if (this.crdWatch) return;
+    this.crdWatch = new WatchLoop(
+      this.client,
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      {
+        onEvent: () => this.scheduleRefresh(),
+        onReset: () => this.scheduleRefresh(),
+      },
+    );
+    this.crdWatch.start();
+  }
+
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.openApi.clear();
+      this.refresh().catch(() => undefined);
+    }, 100);
+    this.refreshTimer.unref();
+  }
+
+  close(): void {
+    clearTimeout(this.refreshTimer);
+    this.crdWatch?.stop();
+  }
+}

@@ -1,0 +1,206 @@
+import https from 'node:https';
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { KubeOpsError } from '../core/errors.js';
+import { clusterUnreachable, kubeApiError } from './kube-error.js';
+
+/** How to reach and authenticate to one cluster's API server. */
+export interface ClusterEndpoint {
+  /** Name used in error messages. */
+  name: string;
+  server: string;
+  /** PEM. */
+  certificateAuthority?: string | undefined;
+  clientCertificate?: string | undefined;
+  clientKey?: string | undefined;
+  token?: string | undefined;
+  insecureSkipTlsVerify?: boolean | undefined;
+  tlsServerName?: string | undefined;
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface KubeRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Query | undefined;
+  /** An object is sent as JSON; a string as is. */
+  body?: unknown;
+  contentType?: string | undefined;
+  accept?: string | undefined;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export const TABLE_ACCEPT = 'application/json;as=Table;g=meta.k8s.io;v=v1,application/json';
+
+export function pathWithQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined) params.set(key, String(value));
+  const qs = params.toString();
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
+}
+
+/**
+ * A lean HTTP client for one cluster: JSON requests and streams (watch, logs)
+ * over a keep-alive agent holding the cluster's TLS material. `as(headers)`
+ * derives a client sending extra headers (impersonation) on the same sockets.
+ */
+export class KubeClient {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+
+  constructor(
+    readonly endpoint: ClusterEndpoint,
+    private readonly extraHeaders: Record<string, string | string[]> = {},
+    agent?: http.Agent,
+    private readonly defaultTimeoutMs = 30_000,
+  ) {
+    this.base = new URL(endpoint.server);
+    this.agent =
+      agent ??
+      (this.base.protocol === 'https:'
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 64,
+            ca: endpoint.certificateAuthority,
+            cert: endpoint.clientCertificate,
+            key: endpoint.clientKey,
+            rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
+            servername: endpoint.tlsServerName,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 64 }));
+  }
+
+  /** A client that sends `headers` on every request too, sharing this one's connections. */
+  as(headers: Record<string, string | string[]>): KubeClient {
+    return new KubeClient(
+      this.endpoint,
+      { ...this.extraHeaders, ...headers },
+      this.agent,
+      this.defaultTimeoutMs,
+    );
+  }
+
+  /** Headers for a request, including authentication (used by WebSocket upgrades too). */
+  headers(extra: Record<string, string> = {}): Record<string, string | string[]> {
+    return {
+      ...(this.endpoint.token ? { authorization: `Bearer ${this.endpoint.token}` } : {}),
+      ...this.extraHeaders,
+      ...extra,
+    };
+  }
+
+  url(path: string, query?: Query): URL {
+    const prefix = this.base.pathname.replace(/\/$/, '');
+    return new URL(prefix + pathWithQuery(path, query), this.base);
+  }
+
+  /** TLS options for other transports (WebSocket) to the same server. */
+  tlsOptions() {
+    const e = this.endpoint;
+    return {
+      ca: e.certificateAuthority,
+      cert: e.clientCertificate,
+      key: e.clientKey,
+      rejectUnauthorized: !e.insecureSkipTlsVerify,
+      servername: e.tlsServerName,
+    };
+  }
+
+  async request<T = unknown>(req: KubeRequest): Promise<T> {
+    const response = await this.open(req);
+    const text = await readBody(response);
+    if (!text) return undefined as T;
+    const type = response.headers['content-type'] ?? '';
+    return (type.includes('json') ? JSON.parse(text) : text) as T;
+  }
+
+  /** Sends the request and resolves with the response once it started with a 2xx; otherwise throws the cluster's error. */
+  open(req: KubeRequest): Promise<IncomingMessage> {
+    const url = this.url(req.path, req.query);
+    const body =
+      req.body === undefined
+        ? undefined
+        : typeof req.body === 'string' || Buffer.isBuffer(req.body)
+          ? req.body
+          : JSON.stringify(req.body);
+    const headers = this.headers({
+      accept: req.accept ?? 'application/json',
+      ...(body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}),
+    });
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const request = transport.request(
+        url,
+        { method: req.method ?? 'GET', agent: this.agent, headers, signal: req.signal },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            request.setTimeout(0);
+            resolve(response);
+            return;
+          }
+          readBody(response).then(
+            (text) =>
+              reject(
+                kubeApiError(
+                  status,
+                  parseMaybe(text),
+                  `${req.method ?? 'GET'} ${req.path} answered ${status}`,
+                ),
+              ),
+            reject,
+          );
+        },
+      );
+      const timeout = req.timeoutMs ?? this.defaultTimeoutMs;
+      if (timeout > 0)
+        request.setTimeout(timeout, () =>
+          request.destroy(new Error(`no answer within ${timeout} ms`)),
+        );
+      request.on('error', (error) => {
+        if (error instanceof KubeOpsError) reject(error);
+        else if ((error as { name?: string }).name === 'AbortError') reject(error);
+        else reject(clusterUnreachable(this.endpoint.name, error));
+      });
+      if (body !== undefined) request.end(body);
+      else request.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function parseMaybe(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export async function readBody(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Newline-delimited JSON of a watch (or any line-oriented stream), one parsed value per line. */
+export async function* jsonLines<T>(response: IncomingMessage): AsyncGenerator<T> {
+  let rest = '';
+  response.setEncoding('utf8');
+  for await (const chunk of response as AsyncIterable<string>) {
+    rest += chunk;
+    let newline: number;
+    while ((newline = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, newline);
+      rest = rest.slice(newline + 1);
+      if (line.trim()) yield JSON.parse(line) as T;
+    }
+  }
+  if (rest.trim()) yield JSON.parse(rest) as T;
+}

@@ -1,0 +1,200 @@
+import type { ApiResource, CacheStatus, PrinterColumn } from '@kubeops/contracts';
+import type { KubeClient } from './kube-client.js';
+import { collectionPath } from './discovery.js';
+import { StringPool, entryOf, type CacheEntry } from './cache-entry.js';
+import { SortedIndex, type SortKeyOf } from './sorted-index.js';
+import { WatchLoop, type WatchEventType, type WatchedItem } from './watch-loop.js';
+
+export interface CacheChange {
+  type: WatchEventType;
+  entry: CacheEntry;
+  resourceVersion: string;
+}
+
+export type CacheListener = (change: CacheChange) => void;
+
+/** Recent changes kept so a client that reconnects gets only what it missed. */
+const HISTORY = 20_000;
+
+const isNameColumn = (c: PrinterColumn) => c.format === 'name' || c.name === 'Name';
+const isAgeColumn = (c: PrinterColumn) => c.name === 'Age' || c.name === 'Created At';
+
+/**
+ * One resource of one cluster, listed once and then watched, filled with the
+ * platform's own credentials. Every read of that resource is answered from
+ * here; authorization is checked per request by the caller.
+ */
+export class ResourceCache {
+  readonly entries = new Map<string, CacheEntry>();
+  /** Printer columns the cells hold (Name and Age are `name` and `created`). */
+  columns: PrinterColumn[] = [];
+  private keptCells: number[] = [];
+  private readonly pool = new StringPool();
+  private readonly indexes = new Map<string, SortedIndex>();
+  private readonly listeners = new Set<CacheListener>();
+  private readonly history: CacheChange[] = [];
+  /** The oldest resourceVersion from which `changesSince` can replay. */
+  private historyFrom: string | undefined;
+  private readonly loop: WatchLoop;
+  lastUsedAt = Date.now();
+
+  constructor(
+    client: KubeClient,
+    readonly resource: ApiResource,
+  ) {
+    this.loop = new WatchLoop(
+      client,
+      collectionPath(resource),
+      {
+        onColumns: (columns) => this.setColumns(columns),
+        onList: (items, rv) => this.replaceAll(items, rv),
+        onEvent: (type, item, rv) => this.apply(type, item, rv),
+      },
+      { table: true, listChunk: 2000 },
+    );
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): void {
+    this.loop.stop();
+  }
+
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  touch(): void {
+    this.lastUsedAt = Date.now();
+  }
+
+  async ready(timeoutMs?: number): Promise<void> {
+    this.touch();
+    this.start();
+    await this.loop.waitSynced(timeoutMs);
+  }
+
+  status(): CacheStatus {
+    return {
+      synced: this.loop.synced,
+      resourceVersion: this.loop.resourceVersion ?? null,
+      items: this.entries.size,
+      stalenessMs: this.loop.stalenessMs(),
+      lastError: this.loop.lastError,
+    };
+  }
+
+  /** How many times the cache listed the whole collection (a resumed watch does not). */
+  get listCount(): number {
+    return this.loop.lists;
+  }
+
+  get resourceVersion(): string | undefined {
+    return this.loop.resourceVersion;
+  }
+
+  subscribe(listener: CacheListener): () => void {
+    this.listeners.add(listener);
+    this.touch();
+    return () => {
+      this.listeners.delete(listener);
+      this.touch();
+    };
+  }
+
+  private setColumns(definitions: PrinterColumn[]): void {
+    const custom = new Map(this.resource.printerColumns.map((c) => [c.name, c]));
+    const kept: number[] = [];
+    const columns: PrinterColumn[] = [];
+    definitions.forEach((c, i) => {
+      if (isNameColumn(c) || isAgeColumn(c)) return;
+      kept.push(i);
+      columns.push({
+        ...c,
+        ...(custom.get(c.name)?.jsonPath ? { jsonPath: custom.get(c.name)!.jsonPath } : {}),
+      });
+    });
+    if (columns.map((c) => c.name).join('\0') !== this.columns.map((c) => c.name).join('\0'))
+      this.indexes.clear();
+    this.columns = columns;
+    this.keptCells = kept;
+  }
+
+  private entry(item: WatchedItem): CacheEntry {
+    return entryOf(item, (cells) => this.keptCells.map((i) => cells[i] ?? null), this.pool);
+  }
+
+  /** A (re)list: emits per-object changes against what was cached, so subscribers never need a full reload. */
+  private replaceAll(items: WatchedItem[], rv: string): void {
+    const seen = new Set<string>();
+    const first = this.entries.size === 0 && this.historyFrom === undefined;
+    for (const item of items) {
+      const entry = this.entry(item);
+      seen.add(entry.key);
+      const previous = this.entries.get(entry.key);
+      if (previous && previous.resourceVersion === entry.resourceVersion) continue;
+      this.put(previous ? 'MODIFIED' : 'ADDED', entry, previous, rv, !first);
+    }
+    for (const [key, previous] of this.entries) {
+      if (!seen.has(key)) this.put('DELETED', previous, previous, rv, true);
+    }
+    if (first) this.historyFrom = rv;
+  }
+
+  private apply(type: WatchEventType, item: WatchedItem, rv: string): void {
+    const entry = this.entry(item);
+    this.put(type, entry, this.entries.get(entry.key), rv, true);
+  }
+
+  private put(
+    type: WatchEventType,
+    entry: CacheEntry,
+    previous: CacheEntry | undefined,
+    rv: string,
+    notify: boolean,
+  ): void {
+    if (previous) for (const index of this.indexes.values()) index.remove(previous);
+    if (type === 'DELETED') {
+      this.entries.delete(entry.key);
+    } else {
+      this.entries.set(entry.key, entry);
+      for (const index of this.indexes.values()) index.insert(entry);
+    }
+    if (!notify) return;
+    const change: CacheChange = {
+      type: type === 'ADDED' && previous ? 'MODIFIED' : type,
+      entry,
+      resourceVersion: rv,
+    };
+    this.history.push(change);
+    if (this.history.length > HISTORY) {
+      this.history.splice(0, this.history.length - HISTORY);
+      this.historyFrom = this.history[0]!.resourceVersion;
+    }
+    for (const listener of this.listeners) listener(change);
+  }
+
+  /**
+   * Changes after `resourceVersion`, or undefined when they are no longer
+   * all known (the client must take a fresh snapshot).
+   */
+  changesSince(resourceVersion: string): CacheChange[] | undefined {
+    const from = this.historyFrom;
+    if (from === undefined || !/^\d+$/.test(resourceVersion)) return undefined;
+    const rv = BigInt(resourceVersion);
+    if (rv < BigInt(from)) return undefined;
+    return this.history.filter((c) => BigInt(c.resourceVersion) > rv);
+  }
+
+  /** The entries in the order of a column, maintained incrementally from its first use. */
+  index(name: string, keyOf: SortKeyOf): SortedIndex {
+    let index = this.indexes.get(name);
+    if (!index) {
+      index = new SortedIndex(keyOf, this.entries.values());
+      this.indexes.set(name, index);
+    }
+    return index;
+  }
+}
