@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { adminCommand } from './admin.js';
+import { inspectCommand } from './inspect.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 
@@ -12,5 +13,6 @@ export function program(): Command {
     .addCommand(serveCommand())
     .addCommand(migrateCommand())
     .addCommand(adminCommand())
+    .addCommand(inspectCommand())
     .showHelpAfterError();
 }

@@ -38,6 +38,15 @@ export function registerRequestHooks(app: FastifyInstance, ctx: ServerContext): 
 
   app.addHook('onRequest', async (request) => {
     request.audit = {};
+  });
+
+  // preParsing: after the rate limiter (a route-level onRequest hook), before any body is read.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    await authenticate(request);
+    return payload;
+  });
+
+  async function authenticate(request: FastifyRequest): Promise<void> {
     if (!needsAuthentication(request)) {
       // Public routes still learn who is calling when a valid token is sent.
       request.principal = await ctx.auth
@@ -57,7 +66,7 @@ export function registerRequestHooks(app: FastifyInstance, ctx: ServerContext): 
         'Enrol a second factor first: POST /api/v1/me/mfa/totp, then /api/v1/me/mfa/totp/verify',
       );
     }
-  });
+  }
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
