@@ -6,6 +6,7 @@ import {
   type Finding,
   type Severity,
 } from './finding.js';
+import { ChangeLog } from './changes.js';
 import { ExemptionMatcher, type Exemption, type SuppressedFinding } from './exemptions.js';
 import { globMatch } from './glob.js';
 import { groupOf, refOf } from './kube/fields.js';
@@ -104,6 +105,7 @@ export function runInspection(
   const context = createContext(index, resolveOptions(snapshot.options));
   const exemptions = new ExemptionMatcher(options.exemptions ?? [], index);
   const rules = selectRules(options.rules);
+  const changes = new ChangeLog(snapshot.changes ?? [], index);
 
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
@@ -128,6 +130,7 @@ export function runInspection(
         'metadata' in draft.object
           ? draft.object
           : index.get(draft.object.kind, draft.object.namespace, draft.object.name);
+      finding.evidence.push(...changes.evidenceFor(finding.category, object));
       const exemption = exemptions.match(finding, object);
       if (exemption) suppressed.push({ finding, exemption });
       else if (

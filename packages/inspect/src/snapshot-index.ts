@@ -24,12 +24,14 @@ export class SnapshotIndex {
   private readonly seriesByObject = new Map<string, MetricSeries[]>();
   private readonly namespaceNames = new Set<string>();
   private readonly memos = new Map<string, unknown>();
+  private readonly completeKinds: Set<string> | undefined;
 
   constructor(readonly snapshot: Snapshot) {
     this.now = Date.parse(snapshot.now);
     if (!Number.isFinite(this.now))
       throw new TypeError(`snapshot.now is not a time: ${snapshot.now}`);
     this.source = snapshot.source ?? 'cluster';
+    this.completeKinds = snapshot.completeKinds ? new Set(snapshot.completeKinds) : undefined;
 
     for (const object of snapshot.objects) {
       const bucket = this.byKind.get(object.kind);
@@ -103,7 +105,8 @@ export class SnapshotIndex {
    * cluster, and in manifest mode only when the manifests declare that kind.
    */
   canTellMissing(kind: string): boolean {
-    return this.source === 'cluster' || this.has(kind);
+    if (this.source === 'manifests') return this.has(kind);
+    return this.completeKinds === undefined || this.completeKinds.has(kind);
   }
 
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {

@@ -153,5 +153,12 @@ export interface Snapshot {
    * not contain at all are not reported.
    */
   source?: 'cluster' | 'manifests';
+  /**
+   * For a cluster snapshot: the kinds the caller listed completely. When
+   * given, a reference to a missing object is reported only for these kinds
+   * (a caller without permission to list Secrets must not produce
+   * "Secret missing" findings).
+   */
+  completeKinds?: string[];
   options?: InspectOptions;
 }

@@ -229,3 +229,41 @@ describe('events', () => {
     expect(result.findings[0]?.message).toContain('no nodes');
   });
 });
+
+describe('recent changes', () => {
+  it('adds the changes of the failing workload to reliability findings as evidence', () => {
+    const d = deployment('web', { status: { availableReplicas: 0 } });
+    const changes = [
+      {
+        at: minutesAgo(12),
+        kind: 'Deployment',
+        namespace: 'shop',
+        name: 'web',
+        action: 'updated' as const,
+        actor: 'alice',
+        summary: 'image app:1.2 → app:1.3',
+      },
+      {
+        at: minutesAgo(60 * 48),
+        kind: 'Deployment',
+        namespace: 'shop',
+        name: 'web',
+        action: 'updated' as const,
+      },
+      {
+        at: minutesAgo(5),
+        kind: 'Deployment',
+        namespace: 'shop',
+        name: 'other',
+        action: 'updated' as const,
+      },
+    ];
+    const result = runInspection(snapshot([d], { changes }), {
+      rules: ['workload-unavailable', 'labels-recommended'],
+    });
+    const evidence = result.findings[0]?.evidence.filter((e) => e.type === 'object') ?? [];
+    expect(evidence.map((e) => e.text)).toEqual([
+      'Deployment shop/web was updated 12 minutes before this inspection by alice: image app:1.2 → app:1.3',
+    ]);
+  });
+});

@@ -6,6 +6,7 @@ import { ingressRules } from './ingress.js';
 import { jobRules } from './jobs.js';
 import { nodeRules } from './nodes.js';
 import { podRules } from './pods.js';
+import { referenceRules } from './references.js';
 import { serviceRules } from './services.js';
 import { storageRules } from './storage.js';
 import { workloadRules } from './workloads.js';
@@ -20,5 +21,6 @@ export const reliabilityRules: Rule[] = [
   ...nodeRules,
   ...admissionRules,
   ...autoscalingRules,
+  ...referenceRules,
   ...conditionRules,
 ];

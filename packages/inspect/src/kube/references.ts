@@ -1,0 +1,99 @@
+import { bool, list, str } from './fields.js';
+import { podTemplateOf } from './workloads.js';
+import type { KubeObject } from '../snapshot.js';
+
+export interface TemplateReference {
+  kind: 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'ServiceAccount';
+  name: string;
+  /** Where the reference is, for evidence. */
+  path: string;
+  /** The pod starts without it (optional: true). */
+  optional: boolean;
+}
+
+/** Every object a pod template refers to by name: volumes, env, envFrom, pull secrets, service account. */
+export function templateReferences(workload: KubeObject): TemplateReference[] {
+  const template = podTemplateOf(workload);
+  if (!template) return [];
+  const spec = template.spec;
+  const base = [...template.path, 'spec'].join('.');
+  const out: TemplateReference[] = [];
+  const push = (
+    kind: TemplateReference['kind'],
+    name: string | undefined,
+    path: string,
+    optional = false,
+  ) => {
+    if (name) out.push({ kind, name, path, optional });
+  };
+  for (const volume of list(spec, 'volumes')) {
+    const at = `${base}.volumes[${str(volume, 'name')}]`;
+    push(
+      'ConfigMap',
+      str(volume, 'configMap', 'name'),
+      at,
+      bool(volume, 'configMap', 'optional') === true,
+    );
+    push(
+      'Secret',
+      str(volume, 'secret', 'secretName'),
+      at,
+      bool(volume, 'secret', 'optional') === true,
+    );
+    push('PersistentVolumeClaim', str(volume, 'persistentVolumeClaim', 'claimName'), at);
+    for (const source of list(volume, 'projected', 'sources')) {
+      push(
+        'ConfigMap',
+        str(source, 'configMap', 'name'),
+        at,
+        bool(source, 'configMap', 'optional') === true,
+      );
+      push(
+        'Secret',
+        str(source, 'secret', 'name'),
+        at,
+        bool(source, 'secret', 'optional') === true,
+      );
+    }
+  }
+  for (const key of ['initContainers', 'containers']) {
+    for (const container of list(spec, key)) {
+      const at = `${base}.${key}[${str(container, 'name')}]`;
+      for (const from of list(container, 'envFrom')) {
+        push(
+          'ConfigMap',
+          str(from, 'configMapRef', 'name'),
+          `${at}.envFrom`,
+          bool(from, 'configMapRef', 'optional') === true,
+        );
+        push(
+          'Secret',
+          str(from, 'secretRef', 'name'),
+          `${at}.envFrom`,
+          bool(from, 'secretRef', 'optional') === true,
+        );
+      }
+      for (const env of list(container, 'env')) {
+        const envAt = `${at}.env[${str(env, 'name')}]`;
+        push(
+          'ConfigMap',
+          str(env, 'valueFrom', 'configMapKeyRef', 'name'),
+          envAt,
+          bool(env, 'valueFrom', 'configMapKeyRef', 'optional') === true,
+        );
+        push(
+          'Secret',
+          str(env, 'valueFrom', 'secretKeyRef', 'name'),
+          envAt,
+          bool(env, 'valueFrom', 'secretKeyRef', 'optional') === true,
+        );
+      }
+    }
+  }
+  for (const secret of list(spec, 'imagePullSecrets'))
+    push('Secret', str(secret, 'name'), `${base}.imagePullSecrets`);
+  const account = str(spec, 'serviceAccountName') ?? str(spec, 'serviceAccount');
+  if (account && account !== 'default')
+    push('ServiceAccount', account, `${base}.serviceAccountName`);
+  return out;
+}
