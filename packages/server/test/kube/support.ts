@@ -106,3 +106,18 @@ export async function bindUser(
 }
 
 export const adminCore = () => adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+
+/** A signed-in KubeOps user with a platform role (viewer: may use clusters), as a bearer header. */
+export async function signIn(
+  ctx: ServerContext,
+  username: string,
+  role = 'viewer',
+): Promise<{ authorization: string; userId: string }> {
+  const user = await ctx.users.create({
+    username,
+    password: `pw-${randomBytes(12).toString('hex')}`,
+  });
+  await ctx.roles.bind({ role, subjectKind: 'user', subject: user.id });
+  const session = await ctx.auth.issue(user, 'password');
+  return { authorization: `Bearer ${session.accessToken}`, userId: user.id };
+}

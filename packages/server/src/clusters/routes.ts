@@ -1,0 +1,124 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  Cluster,
+  ClusterCreateRequest,
+  ClusterCreateResponse,
+  ClusterList,
+  ClusterParams,
+  KubeconfigContexts,
+  KubeconfigContextsRequest,
+  Ok,
+} from '@kubeops/contracts';
+import type { ServerContext } from '../context.js';
+import { requirePermission } from '../auth/authorizer.js';
+import { kubeModuleOf } from '../kube/kube-module.js';
+import { contextsOf, parseKubeconfig } from './kubeconfig.js';
+
+const errors = {
+  400: { $ref: 'ErrorBody' },
+  401: { $ref: 'ErrorBody' },
+  403: { $ref: 'ErrorBody' },
+  404: { $ref: 'ErrorBody' },
+  409: { $ref: 'ErrorBody' },
+};
+const tags = ['clusters'];
+
+/** Registering clusters and reading their health. Credentials go in and never come back out. */
+export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { registry, clusters } = kubeModuleOf(ctx);
+  const read = requirePermission('clusters:read');
+  const write = requirePermission('clusters:write');
+
+  api.get(
+    '/api/v1/clusters',
+    { preHandler: read, schema: { tags, response: { 200: ClusterList, ...errors } } },
+    async () => ({ items: await registry.list() }),
+  );
+
+  api.post(
+    '/api/v1/clusters/kubeconfig-contexts',
+    {
+      preHandler: write,
+      config: { auditAction: 'clusters.inspect-kubeconfig' },
+      schema: {
+        tags,
+        body: KubeconfigContextsRequest,
+        response: { 200: KubeconfigContexts, ...errors },
+      },
+    },
+    async (request) => {
+      request.audit.skip = true;
+      return { items: contextsOf(parseKubeconfig(request.body.kubeconfig)) };
+    },
+  );
+
+  api.post(
+    '/api/v1/clusters',
+    {
+      preHandler: write,
+      config: { auditAction: 'clusters.register' },
+      schema: {
+        tags,
+        body: ClusterCreateRequest,
+        response: { 201: ClusterCreateResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const created = await registry.register(request.body, request.principal?.username ?? null);
+      request.audit.target = {
+        kind: 'Cluster',
+        cluster: created.map((c) => c.name).join(','),
+        name: created.map((c) => c.name).join(','),
+      };
+      request.audit.details = { source: request.body.source };
+      return reply.code(201).send({ items: created });
+    },
+  );
+
+  api.get(
+    '/api/v1/clusters/:cluster',
+    {
+      preHandler: requirePermission('clusters:read', (r) => ({
+        cluster: (r.params as { cluster: string }).cluster,
+      })),
+      schema: { tags, params: ClusterParams, response: { 200: Cluster, ...errors } },
+    },
+    async (request) => registry.get(request.params.cluster),
+  );
+
+  api.post(
+    '/api/v1/clusters/:cluster/probe',
+    {
+      preHandler: requirePermission('clusters:read', (r) => ({
+        cluster: (r.params as { cluster: string }).cluster,
+      })),
+      config: { auditAction: 'clusters.probe' },
+      schema: { tags, params: ClusterParams, response: { 200: Cluster, ...errors } },
+    },
+    async (request) => {
+      request.audit.skip = true;
+      return registry.probe(request.params.cluster);
+    },
+  );
+
+  api.delete(
+    '/api/v1/clusters/:cluster',
+    {
+      preHandler: write,
+      config: { auditAction: 'clusters.remove' },
+      schema: { tags, params: ClusterParams, response: { 200: Ok, ...errors } },
+    },
+    async (request) => {
+      request.audit.target = {
+        kind: 'Cluster',
+        cluster: request.params.cluster,
+        name: request.params.cluster,
+      };
+      await registry.remove(request.params.cluster);
+      await clusters.drop(request.params.cluster);
+      return { ok: true as const };
+    },
+  );
+}
