@@ -215,9 +215,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         : error.message;
     if (!problems.some((p) => p.key === key)) problems.push({ key, message });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
   const config = withDefaults as Config;
-  problems.push(...crossFieldProblems(config));
+  try {
+    for (const problem of crossFieldProblems(config)) {
+      if (!problems.some((p) => p.key === problem.key)) problems.push(problem);
+    }
+  } catch {
+    // Values of the wrong type already produced their own problems above.
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   config.dataDir = resolve(config.dataDir);
   return config;

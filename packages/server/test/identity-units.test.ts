@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { grantCovers, isAllowed, type Principal } from '../src/auth/authorizer.js';
+import { impersonationFor } from '../src/auth/impersonation.js';
+import { base32Decode, base32Encode, hotp, matchTotp, totp } from '../src/auth/totp.js';
+
+const RFC_SECRET = base32Encode(Buffer.from('12345678901234567890'));
+
+describe('TOTP (RFC 6238 / RFC 4226)', () => {
+  it('produces the RFC test vectors', () => {
+    // RFC 6238 Appendix B (SHA-1), last six digits of the eight-digit values.
+    expect(totp(RFC_SECRET, 59_000)).toBe('287082');
+    expect(totp(RFC_SECRET, 1111111109_000)).toBe('081804');
+    expect(totp(RFC_SECRET, 1234567890_000)).toBe('005924');
+    expect(hotp(Buffer.from('12345678901234567890'), 0)).toBe('755224');
+    expect(base32Decode(RFC_SECRET).toString()).toBe('12345678901234567890');
+  });
+
+  it('accepts one step of clock drift and no more', () => {
+    const now = 1_700_000_000_000;
+    expect(matchTotp(RFC_SECRET, totp(RFC_SECRET, now - 30_000), now)).toBeDefined();
+    expect(matchTotp(RFC_SECRET, totp(RFC_SECRET, now + 30_000), now)).toBeDefined();
+    expect(matchTotp(RFC_SECRET, totp(RFC_SECRET, now - 90_000), now)).toBeUndefined();
+  });
+});
+
+describe('impersonation mapping', () => {
+  const options = { userPrefix: 'kubeops:', groupPrefix: 'kubeops:' };
+  const bindings = [
+    { role: 'developer', cluster: null, namespace: null },
+    { role: 'operator', cluster: 'prod', namespace: null },
+    { role: 'viewer', cluster: 'prod', namespace: 'payments' },
+    { role: 'admin', cluster: 'staging', namespace: null },
+  ];
+
+  it('maps identity, groups and the bindings that reach the cluster', () => {
+    expect(
+      impersonationFor({ username: 'alice', groups: ['sre'] }, bindings, 'prod', options),
+    ).toEqual({
+      cluster: 'prod',
+      user: 'kubeops:alice',
+      groups: [
+        'kubeops:authenticated',
+        'kubeops:role:developer',
+        'kubeops:role:operator',
+        'kubeops:role:viewer:payments',
+        'kubeops:sre',
+      ],
+    });
+  });
+
+  it('never carries a binding to another cluster', () => {
+    const other = impersonationFor({ username: 'alice', groups: [] }, bindings, 'dev', options);
+    expect(other.groups).toEqual(['kubeops:authenticated', 'kubeops:role:developer']);
+  });
+
+  it('uses the configured prefixes', () => {
+    const mapped = impersonationFor({ username: 'bob', groups: ['x'] }, [], null, {
+      userPrefix: 'sso:',
+      groupPrefix: 'ko-',
+    });
+    expect(mapped).toEqual({
+      cluster: null,
+      user: 'sso:bob',
+      groups: ['ko-authenticated', 'ko-x'],
+    });
+  });
+});
+
+describe('permission checks', () => {
+  const principal: Principal = {
+    userId: 'u1',
+    username: 'u',
+    groups: [],
+    source: 'local',
+    authMethod: 'session',
+    sessionId: 's',
+    tokenId: null,
+    scopes: null,
+    mfaEnrolmentRequired: false,
+  };
+  const grant = {
+    role: 'viewer',
+    cluster: 'c1',
+    namespace: 'ns1',
+    permissions: ['clusters:read'],
+    via: 'binding' as const,
+  };
+
+  it('applies a namespace grant to that namespace only', () => {
+    expect(grantCovers(grant, 'clusters:read', { cluster: 'c1', namespace: 'ns1' })).toBe(true);
+    expect(grantCovers(grant, 'clusters:read', { cluster: 'c1', namespace: 'ns2' })).toBe(false);
+    expect(grantCovers(grant, 'clusters:read', { cluster: 'c1' })).toBe(false);
+    expect(grantCovers(grant, 'clusters:write', { cluster: 'c1', namespace: 'ns1' })).toBe(false);
+  });
+
+  it('limits API tokens to their scopes', () => {
+    const admin = [
+      {
+        role: 'admin',
+        cluster: null,
+        namespace: null,
+        permissions: ['*'],
+        via: 'binding' as const,
+      },
+    ];
+    expect(isAllowed(principal, admin, 'users:write')).toBe(true);
+    expect(isAllowed({ ...principal, scopes: ['audit:read'] }, admin, 'users:write')).toBe(false);
+    expect(isAllowed({ ...principal, scopes: ['audit:read'] }, admin, 'audit:read')).toBe(true);
+  });
+});
