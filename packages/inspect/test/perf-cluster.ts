@@ -1,5 +1,14 @@
-import type { KubeObject } from '../src/index.js';
-import { container, deployment, obj, pod, runningStatus, service } from './fixtures.js';
+import type { KubeObject, LogSample, MetricSeries, Snapshot } from '../src/index.js';
+import {
+  container,
+  deployment,
+  NOW,
+  obj,
+  pod,
+  runningStatus,
+  series,
+  service,
+} from './fixtures.js';
 
 /** 10,000 pods in 500 Deployments across 20 namespaces, plus Services, ReplicaSets and bare pods. */
 export function bigCluster(): KubeObject[] {
@@ -54,4 +63,64 @@ export function bigCluster(): KubeObject[] {
       objects.push(pod(`bare-${p}`, { namespace, status: runningStatus() }));
   }
   return objects;
+}
+
+/**
+ * The same cluster with a day of usage history per workload (5-minute steps),
+ * events for the crashing pods, and error logs from one pod per workload.
+ */
+export function bigSnapshot(): Snapshot {
+  const objects = bigCluster();
+  const metrics: MetricSeries[] = [];
+  const logs: LogSample[] = [];
+  const events: KubeObject[] = [];
+  const wave = (base: number) =>
+    Array.from({ length: 288 }, (_, i) => base * (1 + 0.2 * Math.sin(i / 12)));
+  for (const object of objects) {
+    if (object.kind === 'Deployment') {
+      metrics.push(
+        series('cpu.usage', object, wave(0.02)),
+        series('memory.workingSet', object, wave(30 * 2 ** 20)),
+      );
+      metrics.push(series('cpu.throttledRatio', object, wave(0.1)));
+    }
+    if (object.kind === 'Pod' && object.metadata.name?.endsWith('-0')) {
+      metrics.push(
+        series(
+          'container.restarts',
+          object,
+          Array.from({ length: 288 }, (_, i) => Math.floor(i / 100)),
+        ),
+      );
+      logs.push({
+        namespace: object.metadata.namespace ?? '',
+        pod: object.metadata.name,
+        container: 'app',
+        lines: Array.from(
+          { length: 50 },
+          (_, i) =>
+            `level=error msg="request ${i} to upstream 10.0.${i}.1:8080 failed after ${i * 3}ms"`,
+        ),
+      });
+      events.push(
+        obj(
+          'v1',
+          'Event',
+          `${object.metadata.name}.1`,
+          {
+            involvedObject: {
+              kind: 'Pod',
+              name: object.metadata.name,
+              namespace: object.metadata.namespace,
+              uid: object.metadata.uid,
+            },
+            reason: 'BackOff',
+            message: 'Back-off restarting failed container',
+          },
+          { namespace: object.metadata.namespace },
+        ),
+      );
+    }
+  }
+  return { objects, events, metrics, logs, now: NOW };
 }

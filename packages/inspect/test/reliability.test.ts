@@ -204,6 +204,36 @@ describe('workload rules', () => {
     ]);
   });
 
+  it('does not report a Deployment that is mid-rollout with pods still available', () => {
+    const rolling = deployment('a', {
+      replicas: 3,
+      status: {
+        availableReplicas: 2,
+        conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }],
+      },
+    });
+    const stalled = deployment('b', {
+      replicas: 3,
+      status: {
+        availableReplicas: 2,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+      },
+    });
+    expect(
+      findings('workload-unavailable', snapshot([rolling, stalled])).map((f) => f.resource.name),
+    ).toEqual(['b']);
+  });
+
+  it('ignores pods held by scheduling gates', () => {
+    const gated = pod('gated', {
+      status: {
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }],
+      },
+    });
+    expect(findings('pod-unschedulable', snapshot([gated]))).toEqual([]);
+  });
+
   it('covers StatefulSets and DaemonSets, and skips ReplicaSets owned by a Deployment', () => {
     const sts = workload('StatefulSet', 'db', { replicas: 2, status: { readyReplicas: 1 } });
     const ds = workload('DaemonSet', 'agent', {

@@ -99,7 +99,20 @@ export interface Condition {
   lastTransitionTime?: string;
 }
 
+const conditionCache = new WeakMap<object, Condition[]>();
+
+/** status.conditions, parsed once per object: most rules look at conditions. */
 export function conditionsOf(object: unknown): Condition[] {
+  if (!isRecord(object)) return [];
+  let cached = conditionCache.get(object);
+  if (!cached) {
+    cached = readConditions(object);
+    conditionCache.set(object, cached);
+  }
+  return cached;
+}
+
+function readConditions(object: Json): Condition[] {
   return list(object, 'status', 'conditions').flatMap((c) => {
     const type = str(c, 'type');
     const status = str(c, 'status');

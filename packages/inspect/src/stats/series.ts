@@ -3,7 +3,19 @@ import type { SnapshotIndex } from '../snapshot-index.js';
 import type { KubeObject, MetricName, MetricSeries } from '../snapshot.js';
 import type { Sample } from './stats.js';
 
+// Several rules read the same series; parsing ISO times once per series matters at scale.
+const parsed = new WeakMap<MetricSeries, Sample[]>();
+
+/** The series' valid samples in time order (cached; callers must not mutate the result). */
 export function samplesOf(series: MetricSeries): Sample[] {
+  const cached = parsed.get(series);
+  if (cached) return cached;
+  const out = readSamples(series);
+  parsed.set(series, out);
+  return out;
+}
+
+function readSamples(series: MetricSeries): Sample[] {
   const out: Sample[] = [];
   for (const point of series.points) {
     const t = timeOf(point.t);

@@ -19,7 +19,19 @@ export interface ContainerStatus {
   status: Json;
 }
 
+const statuses = new WeakMap<KubeObject, ContainerStatus[]>();
+
+/** Init and app container statuses of a pod (cached: every pod rule reads them). */
 export function containerStatuses(pod: KubeObject): ContainerStatus[] {
+  let cached = statuses.get(pod);
+  if (!cached) {
+    cached = readStatuses(pod);
+    statuses.set(pod, cached);
+  }
+  return cached;
+}
+
+function readStatuses(pod: KubeObject): ContainerStatus[] {
   return [
     ...list(pod, 'status', 'initContainerStatuses').map((status) => ({
       name: str(status, 'name') ?? '',

@@ -72,6 +72,8 @@ export const podUnschedulable: Rule = {
       const scheduled = condition(pod, 'PodScheduled');
       const events = eventsWithReason(context.index, pod, ['FailedScheduling']);
       if (scheduled?.status !== 'False' && events.length === 0) return [];
+      // Pods held back on purpose by scheduling gates are waiting, not failing.
+      if (scheduled?.reason === 'SchedulingGated') return [];
       const reason =
         scheduled?.message ?? str(events[0], 'message') ?? scheduled?.reason ?? 'no reason given';
       return [

@@ -46,6 +46,14 @@ function availabilityOf(object: KubeObject): Availability | undefined {
   }
 }
 
+function rollingOut(object: KubeObject): boolean {
+  const generation = num(object, 'metadata', 'generation');
+  const observed = num(object, 'status', 'observedGeneration');
+  if (generation !== undefined && observed !== undefined && observed < generation) return true;
+  const progressing = condition(object, 'Progressing');
+  return progressing?.status === 'True' && progressing.reason === 'ReplicaSetUpdated';
+}
+
 export const workloadUnavailable: Rule = {
   id: 'workload-unavailable',
   category: 'reliability',
@@ -70,6 +78,8 @@ export const workloadUnavailable: Rule = {
       const stalled = condition(object, 'Progressing');
       const deadline = stalled?.status === 'False' && stalled.reason === 'ProgressDeadlineExceeded';
       if (availability.ready >= availability.desired && !deadline) continue;
+      // A rollout in progress briefly runs below the desired count; only a stall or an outage counts.
+      if (!deadline && availability.ready > 0 && rollingOut(object)) continue;
       const failure = conditionsOf(object).find(
         (c) =>
           (c.type === 'ReplicaFailure' && c.status === 'True') ||
