@@ -11,7 +11,8 @@ export interface CacheChange {
   resourceVersion: string;
 }
 
-export type CacheListener = (change: CacheChange) => void;
+/** Listeners also get the entry as it was, to tell when an object leaves a filtered view. */
+export type CacheListener = (change: CacheChange, previous: CacheEntry | undefined) => void;
 
 /** Recent changes kept so a client that reconnects gets only what it missed. */
 const HISTORY = 20_000;
@@ -173,7 +174,7 @@ export class ResourceCache {
       this.history.splice(0, this.history.length - HISTORY);
       this.historyFrom = this.history[0]!.resourceVersion;
     }
-    for (const listener of this.listeners) listener(change);
+    for (const listener of this.listeners) listener(change, previous);
   }
 
   /**

@@ -27,6 +27,7 @@ import { kubeModuleOf } from './kube-module.js';
 import type { LiveCluster } from './live-cluster.js';
 import { ObjectChanges } from './object-changes.js';
 import { rowOf } from './resource-query.js';
+import { LiveSocket } from './live-socket.js';
 
 const errors = {
   400: { $ref: 'ErrorBody' },
@@ -329,6 +330,8 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     );
   }
 
+  registerLiveRoutes(app, ctx);
+
   api.post(
     '/api/v1/clusters/:cluster/apply',
     {
@@ -364,6 +367,21 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
       };
       // Some documents may have been applied: the body says which; 207-like, but plain clients see a failure status.
       return reply.code(result.ok ? 200 : 422).send(result);
+    },
+  );
+}
+
+/** The multiplexed live socket, `/api/v1/ws`; authenticated like every /api route (bearer header or ?access_token=). */
+function registerLiveRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { clusters } = kubeModuleOf(ctx);
+  app.get(
+    '/api/v1/ws',
+    {
+      websocket: true,
+      schema: { tags, description: 'Live resource subscriptions (see LiveClientMessage)' },
+    },
+    (socket, request) => {
+      new LiveSocket(socket, principalOf(request), clusters, ctx.authorizer);
     },
   );
 }
