@@ -66,7 +66,7 @@ export function bigCluster(): KubeObject[] {
 }
 
 /**
- * The same cluster with a day of usage history per workload (5-minute steps),
+ * The same cluster with 12 hours of usage history per workload (5-minute steps),
  * events for the crashing pods, and error logs from one pod per workload.
  */
 export function bigSnapshot(): Snapshot {
@@ -75,7 +75,7 @@ export function bigSnapshot(): Snapshot {
   const logs: LogSample[] = [];
   const events: KubeObject[] = [];
   const wave = (base: number) =>
-    Array.from({ length: 288 }, (_, i) => base * (1 + 0.2 * Math.sin(i / 12)));
+    Array.from({ length: 144 }, (_, i) => base * (1 + 0.2 * Math.sin(i / 12)));
   for (const object of objects) {
     if (object.kind === 'Deployment') {
       metrics.push(
@@ -89,7 +89,7 @@ export function bigSnapshot(): Snapshot {
         series(
           'container.restarts',
           object,
-          Array.from({ length: 288 }, (_, i) => Math.floor(i / 100)),
+          Array.from({ length: 144 }, (_, i) => Math.floor(i / 50)),
         ),
       );
       logs.push({
