@@ -1,0 +1,190 @@
+import { ref } from 'vue';
+import { session } from './http';
+import type { KubeObject, ResourceRef, WatchEvent, WatchEventType } from './kube-types';
+
+export interface Subscription extends ResourceRef {
+  cluster: string;
+  namespace?: string[];
+  labelSelector?: string;
+}
+
+export interface LiveHandlers {
+  /** The full current list; also sent again if the server cannot resume after a reconnect. */
+  snapshot(items: KubeObject[]): void;
+  /** Changes since the snapshot, already coalesced by the server. */
+  events(events: WatchEvent[]): void;
+  error?(error: { code: string; message: string; status?: number }): void;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'lost';
+
+interface Entry {
+  id: string;
+  subscription: Subscription;
+  handlers: LiveHandlers;
+  resourceVersion?: string;
+}
+
+type ServerMessage = {
+  type?: string;
+  id?: string;
+  items?: KubeObject[];
+  events?: Array<{ type: string; object: KubeObject }>;
+  event?: { type: string; object: KubeObject };
+  resourceVersion?: string;
+  code?: string;
+  message?: string;
+  status?: number;
+};
+
+const HEARTBEAT_MS = 20_000;
+const SILENCE_LIMIT_MS = 45_000;
+
+const eventType = (type: string): WatchEventType => {
+  const upper = type.toUpperCase();
+  return upper === 'DELETED' ? 'DELETED' : upper === 'ADDED' ? 'ADDED' : 'MODIFIED';
+};
+
+/**
+ * One multiplexed WebSocket per tab to `/api/v1/ws`: subscribe to a
+ * resource, get a snapshot, then deltas. When the socket drops it reconnects
+ * with backoff and re-subscribes from the last resourceVersion it saw, so the
+ * server can send only what changed meanwhile.
+ */
+export class LiveConnection {
+  readonly state = ref<ConnectionState>('idle');
+  private socket: WebSocket | null = null;
+  private readonly entries = new Map<string, Entry>();
+  private nextId = 1;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private lastMessageAt = 0;
+
+  constructor(private readonly url: () => string = defaultUrl) {}
+
+  subscribe(subscription: Subscription, handlers: LiveHandlers): () => void {
+    const id = `s${this.nextId++}`;
+    const entry: Entry = { id, subscription, handlers };
+    this.entries.set(id, entry);
+    if (this.socket?.readyState === WebSocket.OPEN) this.sendSubscribe(entry);
+    else this.connect();
+    return () => {
+      this.entries.delete(id);
+      this.send({ type: 'unsubscribe', id });
+      if (this.entries.size === 0) this.close();
+    };
+  }
+
+  private connect(): void {
+    if (this.socket || this.retryTimer) return;
+    this.state.value = this.attempt === 0 ? 'connecting' : 'lost';
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+      this.state.value = 'open';
+      this.lastMessageAt = Date.now();
+      for (const entry of this.entries.values()) this.sendSubscribe(entry);
+      this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    };
+    socket.onmessage = (message) => {
+      this.lastMessageAt = Date.now();
+      if (typeof message.data === 'string') this.receive(JSON.parse(message.data) as ServerMessage);
+    };
+    socket.onclose = (event) => this.dropped(event.code);
+  }
+
+  private beat(): void {
+    if (Date.now() - this.lastMessageAt > SILENCE_LIMIT_MS) {
+      this.socket?.close(4000, 'heartbeat timeout');
+      return;
+    }
+    this.send({ type: 'ping' });
+  }
+
+  private async dropped(code: number): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.socket = null;
+    if (this.entries.size === 0) {
+      this.state.value = 'idle';
+      return;
+    }
+    this.state.value = 'lost';
+    // 4401/1008: the access token expired while connected; get a new one first.
+    if (code === 4401 || code === 1008) await session.refresh();
+    const delay = Math.min(10_000, 500 * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
+    this.attempt++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  private close(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    clearInterval(this.heartbeat);
+    const socket = this.socket;
+    this.socket = null;
+    this.attempt = 0;
+    this.state.value = 'idle';
+    socket?.close(1000);
+  }
+
+  private send(message: unknown): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private sendSubscribe(entry: Entry): void {
+    const { cluster, group, version, resource, namespace, labelSelector } = entry.subscription;
+    this.send({
+      type: 'subscribe',
+      id: entry.id,
+      cluster,
+      group,
+      version,
+      resource,
+      namespace,
+      labelSelector,
+      resourceVersion: entry.resourceVersion,
+    });
+  }
+
+  private receive(message: ServerMessage): void {
+    const entry = message.id ? this.entries.get(message.id) : undefined;
+    if (!entry) return;
+    if (message.resourceVersion) entry.resourceVersion = message.resourceVersion;
+    switch (message.type) {
+      case 'snapshot':
+        entry.handlers.snapshot(message.items ?? []);
+        break;
+      case 'events':
+      case 'delta':
+      case 'event': {
+        const raw = message.events ?? (message.event ? [message.event] : []);
+        entry.handlers.events(raw.map((e) => ({ type: eventType(e.type), object: e.object })));
+        break;
+      }
+      case 'error':
+        entry.handlers.error?.({
+          code: message.code ?? 'error',
+          message: message.message ?? '',
+          status: message.status,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function defaultUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const token = session.accessToken
+    ? `?access_token=${encodeURIComponent(session.accessToken)}`
+    : '';
+  return `${scheme}//${location.host}/api/v1/ws${token}`;
+}
+
+export const live = new LiveConnection();
