@@ -1,4 +1,11 @@
-import type { Category, Evidence, Remediation, ResourceRef, Severity } from './finding.js';
+import {
+  SEVERITIES as SEVERITY_ORDER,
+  type Category,
+  type Evidence,
+  type Remediation,
+  type ResourceRef,
+  type Severity,
+} from './finding.js';
 import { globMatch } from './glob.js';
 import { labelsOf, nameOf, str, num } from './kube/fields.js';
 import type { ResolvedOptions } from './options.js';
@@ -85,4 +92,61 @@ export function eventsWithReason(
     .eventsFor(object)
     .filter((e) => reasons.includes(str(e, 'reason') ?? ''))
     .sort((a, b) => stamp(b).localeCompare(stamp(a)));
+}
+
+/**
+ * Folds findings about pods into one finding per owning workload (and
+ * detail, e.g. container). Pods are replaced all the time; the workload is
+ * what a person fixes, and its identity keeps the fingerprint stable across
+ * pod restarts, so a crash loop in 40 replicas is one finding, not 40.
+ */
+export function groupPodsByOwner(index: SnapshotIndex, drafts: FindingDraft[]): FindingDraft[] {
+  const out: FindingDraft[] = [];
+  const groups = new Map<string, { owner: KubeObject; drafts: FindingDraft[] }>();
+  for (const draft of drafts) {
+    const pod = 'metadata' in draft.object ? draft.object : undefined;
+    const owner = pod ? index.topOwner(pod) : undefined;
+    if (!pod || !owner || owner === pod) {
+      out.push(draft);
+      continue;
+    }
+    const id = `${owner.kind}/${owner.metadata.namespace}/${nameOf(owner)}/${draft.detail ?? ''}`;
+    const group = groups.get(id) ?? { owner, drafts: [] };
+    group.drafts.push(draft);
+    groups.set(id, group);
+  }
+  for (const { owner, drafts: members } of groups.values()) {
+    const first = members[0]!;
+    const pods = members.map((d) => ('metadata' in d.object ? nameOf(d.object) : d.object.name));
+    const others = pods.length - 1;
+    out.push({
+      ...first,
+      object: owner,
+      severity: members.reduce<Severity | undefined>((worst, d) => {
+        if (d.severity === undefined) return worst;
+        return worst === undefined ||
+          SEVERITY_ORDER.indexOf(d.severity) < SEVERITY_ORDER.indexOf(worst)
+          ? d.severity
+          : worst;
+      }, undefined),
+      message:
+        others === 0
+          ? first.message
+          : `${first.message} The same applies to ${others} more pod${others === 1 ? '' : 's'} of ${owner.kind} ${nameOf(owner)}.`,
+      evidence: [
+        ...(first.evidence ?? []),
+        {
+          type: 'object',
+          text: `affected pods of ${owner.kind} ${nameOf(owner)}`,
+          value: pods.sort(),
+        },
+      ],
+    });
+  }
+  return out;
+}
+
+/** A pod rule whose findings are grouped per owning workload. */
+export function perOwner(rule: Rule): Rule {
+  return { ...rule, check: (context) => groupPodsByOwner(context.index, rule.check(context)) };
 }

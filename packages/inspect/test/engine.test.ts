@@ -267,3 +267,29 @@ describe('recent changes', () => {
     ]);
   });
 });
+
+describe('pods of one workload', () => {
+  it('are folded into one finding on the workload whose fingerprint survives pod replacement', () => {
+    const d = deployment('web');
+    const podsNamed = (names: string[]) =>
+      names.map((n) =>
+        pod(n, { owner: d, status: crashing('x').status as Record<string, unknown> }),
+      );
+    const first = runInspection(snapshot([d, ...podsNamed(['web-a', 'web-b', 'web-c'])]), {
+      rules: ['pod-crashloop'],
+    });
+    expect(first.findings).toHaveLength(1);
+    const [f] = first.findings;
+    expect(f?.resource).toMatchObject({ kind: 'Deployment', name: 'web' });
+    expect(f?.message).toContain('The same applies to 2 more pods of Deployment web.');
+    expect(f?.evidence.find((e) => e.text?.startsWith('affected pods'))?.value).toEqual([
+      'web-a',
+      'web-b',
+      'web-c',
+    ]);
+    const later = runInspection(snapshot([d, ...podsNamed(['web-x', 'web-y'])]), {
+      rules: ['pod-crashloop'],
+    });
+    expect(later.findings[0]?.fingerprint).toBe(f?.fingerprint);
+  });
+});

@@ -97,7 +97,7 @@ export function bigSnapshot(): Snapshot {
         pod: object.metadata.name,
         container: 'app',
         lines: Array.from(
-          { length: 50 },
+          { length: 20 },
           (_, i) =>
             `level=error msg="request ${i} to upstream 10.0.${i}.1:8080 failed after ${i * 3}ms"`,
         ),

@@ -1,7 +1,7 @@
 import { checkCronSchedule } from '../../kube/cron.js';
 import { bool, condition, describe, num, refOf, str } from '../../kube/fields.js';
 import { nest } from '../../kube/workloads.js';
-import { eventEvidence, eventsWithReason, type Rule } from '../../rule.js';
+import { eventEvidence, eventsWithReason, perOwner, type Rule } from '../../rule.js';
 
 export const jobFailed: Rule = {
   id: 'job-failed',
@@ -100,4 +100,5 @@ export const cronJobInvalidSchedule: Rule = {
   },
 };
 
-export const jobRules: Rule[] = [jobFailed, cronJobSuspended, cronJobInvalidSchedule];
+// Jobs started by a CronJob are folded into it: each run has a new name.
+export const jobRules: Rule[] = [perOwner(jobFailed), cronJobSuspended, cronJobInvalidSchedule];

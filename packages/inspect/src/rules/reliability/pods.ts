@@ -12,6 +12,7 @@ import { containersOf } from '../../kube/workloads.js';
 import {
   eventEvidence,
   eventsWithReason,
+  perOwner,
   type FindingDraft,
   type Rule,
   type RuleContext,
@@ -402,4 +403,4 @@ export const podRules: Rule[] = [
   podConfigError,
   podOomKilled,
   podNotReady,
-];
+].map(perOwner);
