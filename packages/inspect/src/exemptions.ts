@@ -1,6 +1,6 @@
 import type { Finding } from './finding.js';
 import { globMatch } from './glob.js';
-import { annotationsOf, describe, labelsOf, timeOf } from './kube/fields.js';
+import { annotationsOf, describe, isRecord, labelsOf, timeOf } from './kube/fields.js';
 import { matchesSelector, parseLabelSelector, selectorFromMap } from './kube/selector.js';
 import type { SnapshotIndex } from './snapshot-index.js';
 import type { KubeObject } from './snapshot.js';
@@ -61,7 +61,8 @@ function matchesExemption(exemption: Exemption, finding: Finding, object: KubeOb
     if (resource.name && !globMatch(resource.name, finding.resource.name)) return false;
   }
   if (exemption.labelSelector !== undefined) {
-    const raw = exemption.labelSelector as Record<string, unknown>;
+    const raw = exemption.labelSelector;
+    if (!isRecord(raw)) return false;
     const selector =
       'matchLabels' in raw || 'matchExpressions' in raw
         ? parseLabelSelector(raw)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALL_RULES, runInspection, SEVERITIES, type Rule } from '../src/index.js';
 import {
@@ -291,5 +292,13 @@ describe('pods of one workload', () => {
       rules: ['pod-crashloop'],
     });
     expect(later.findings[0]?.fingerprint).toBe(f?.fingerprint);
+  });
+});
+
+describe('documentation', () => {
+  it('lists every rule in the package README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const missing = ALL_RULES.filter((r) => !readme.includes(`\`${r.id}\``)).map((r) => r.id);
+    expect(missing).toEqual([]);
   });
 });

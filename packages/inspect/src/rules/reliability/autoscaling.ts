@@ -30,7 +30,7 @@ export const hpaTargetMissing: Rule = {
   check({ index }) {
     return index.ofKind('HorizontalPodAutoscaler').flatMap((hpa) => {
       const target = scaleTargetOf(hpa);
-      if (!index.canTellMissing(target.kind)) return [];
+      if (!target.kind || !target.name || !index.canTellMissing(target.kind)) return [];
       if (index.get(target.kind, hpa.metadata.namespace, target.name)) return [];
       return [
         {
