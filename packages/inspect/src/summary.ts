@@ -51,7 +51,8 @@ export function summarize(findings: Finding[], objectCount: number): Summary {
   }
   const size = Math.max(objectCount, 1);
   const scores = Object.fromEntries(
-    CATEGORIES.map((c) => [c, Math.round((100 * size) / (size + penalty[c]))]),
+    // Floor, so that any weighted finding keeps a category below a perfect 100.
+    CATEGORIES.map((c) => [c, Math.floor((100 * size) / (size + penalty[c]))]),
   ) as Record<Category, number>;
   let weighted = 0;
   let weights = 0;
@@ -64,6 +65,6 @@ export function summarize(findings: Finding[], objectCount: number): Summary {
     bySeverity,
     byCategory,
     scores,
-    overall: Math.round(weighted / weights),
+    overall: Math.floor(weighted / weights),
   };
 }

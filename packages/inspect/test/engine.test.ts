@@ -66,6 +66,8 @@ describe('runInspection', () => {
     expect(result.summary.byCategory.reliability.high).toBe(1);
     expect(result.summary.scores.reliability).toBeLessThan(100);
     expect(result.summary.scores.security).toBe(100);
+    const many = runInspection(snapshot([crashing('a'), ...okPods(2000)]), { rules: ['pod-*'] });
+    expect(many.summary.scores.reliability).toBe(99);
     expect(result.summary.overall).toBeLessThan(100);
     expect(result.summary.overall).toBeGreaterThan(0);
   });
