@@ -1,0 +1,344 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ServerContext } from '../context.js';
+import { requirePermission } from '../auth/authorizer.js';
+import { forbidden, invalidInput, unauthenticated } from '../core/errors.js';
+import { kubeModuleOf } from '../kube/kube-module.js';
+import {
+  ChannelBody,
+  ExemptionBody,
+  ExemptionListQuery,
+  FindingQuery,
+  IdParams,
+  RunIdParams,
+  RunListQuery,
+  RunRequestBody,
+  ScheduleBody,
+  TrendQuery,
+} from './api-schemas.js';
+import { RUN_QUEUED_SUBJECT } from './inspection-runner.js';
+import { inspectorOf } from './inspector-module.js';
+import type { RunRow } from './store/run-store.js';
+import { visibilityFor } from './visibility.js';
+
+const errors = {
+  400: { $ref: 'ErrorBody' },
+  401: { $ref: 'ErrorBody' },
+  403: { $ref: 'ErrorBody' },
+  404: { $ref: 'ErrorBody' },
+  409: { $ref: 'ErrorBody' },
+};
+const tags = ['inspections'];
+// Shapes are documented by the TypeScript views; the body is passed through as built.
+const Body = Type.Object({}, { additionalProperties: true });
+const ok = { 200: Body, ...errors };
+const created = { 201: Body, ...errors };
+
+function principalOf(request: FastifyRequest) {
+  if (!request.principal) throw unauthenticated();
+  return request.principal;
+}
+
+function runView(run: RunRow) {
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    id: run.id,
+    cluster: run.cluster,
+    namespace: run.namespace,
+    workload: run.workload_kind ? { kind: run.workload_kind, name: run.workload_name } : null,
+    trigger: run.trigger,
+    scheduleId: run.schedule_id,
+    requestedBy: run.requested_by,
+    status: run.status,
+    queuedAt: iso(run.queued_at),
+    startedAt: iso(run.started_at),
+    finishedAt: iso(run.finished_at),
+    error: run.error,
+    summary: run.summary,
+    objectCount: run.object_count,
+    counts: { new: run.new_count, resolved: run.resolved_count, regressed: run.regressed_count },
+    notInspected: run.skipped,
+  };
+}
+
+/**
+ * Inspection reports, findings, trends, exemptions, schedules, channels and
+ * "run now". Platform roles decide who may use the feature
+ * (inspections:read / inspections:write); the cluster decides, as the user,
+ * which namespaces' findings they see.
+ */
+export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const inspector = inspectorOf(ctx);
+  const scoped = (permission: string) =>
+    requirePermission(permission, (request) => {
+      const source = (request.body ?? request.query ?? {}) as {
+        cluster?: string;
+        namespace?: string;
+      };
+      return { cluster: source.cluster, namespace: source.namespace };
+    });
+  const read = scoped('inspections:read');
+  const write = scoped('inspections:write');
+
+  /** A namespace-scoped request needs the user to be able to read that namespace. */
+  async function requireNamespace(request: FastifyRequest, cluster: string, namespace: string) {
+    const visible = await visibilityFor(ctx, principalOf(request), cluster, {
+      namespaces: [namespace],
+      clusterKinds: [],
+    });
+    if (!visible.namespaces.includes(namespace)) {
+      throw forbidden(`read namespace ${namespace}`, { cluster, namespace });
+    }
+  }
+
+  api.post(
+    '/api/v1/inspections/runs',
+    {
+      preHandler: write,
+      config: { auditAction: 'inspections.run' },
+      schema: { tags, body: RunRequestBody, response: { 202: Body, ...errors } },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      await kubeModuleOf(ctx).registry.get(body.cluster);
+      if (body.workload && !body.namespace) {
+        throw invalidInput('namespace', 'a workload run needs the namespace of the workload');
+      }
+      if (body.namespace) await requireNamespace(request, body.cluster, body.namespace);
+      const run = await inspector.runs.enqueue({
+        cluster: body.cluster,
+        namespace: body.namespace ?? null,
+        workload: body.workload ?? null,
+        trigger: 'manual',
+        requestedBy: principalOf(request).username,
+      });
+      request.audit.target = {
+        cluster: body.cluster,
+        namespace: body.namespace ?? null,
+        kind: 'InspectionRun',
+        name: run.id,
+      };
+      await ctx.bus.publish(RUN_QUEUED_SUBJECT, { runId: run.id });
+      return reply.code(202).send(runView(run));
+    },
+  );
+
+  api.get(
+    '/api/v1/inspections/runs',
+    { preHandler: read, schema: { tags, querystring: RunListQuery, response: ok } },
+    async (request) => {
+      const { cluster, limit, before } = request.query;
+      const runs = await inspector.runs.list(cluster, limit ?? 50, before);
+      return { items: runs.map(runView) };
+    },
+  );
+
+  api.get(
+    '/api/v1/inspections/runs/:id',
+    {
+      preHandler: requirePermission('inspections:read'),
+      schema: { tags, params: RunIdParams, response: ok },
+    },
+    async (request) => {
+      const run = await inspector.runs.get(request.params.id);
+      await request.server.authorizer.require(request.principal, 'inspections:read', {
+        cluster: run.cluster,
+      });
+      if (run.namespace) await requireNamespace(request, run.cluster, run.namespace);
+      return runView(run);
+    },
+  );
+
+  api.get(
+    '/api/v1/inspections/findings',
+    { preHandler: read, schema: { tags, querystring: FindingQuery, response: ok } },
+    async (request) => {
+      const query = request.query;
+      const candidates = await inspector.queries.candidates(query.cluster);
+      const visibility = await visibilityFor(ctx, principalOf(request), query.cluster, candidates);
+      return inspector.queries.list(query, visibility);
+    },
+  );
+
+  api.get(
+    '/api/v1/inspections/trends',
+    { preHandler: read, schema: { tags, querystring: TrendQuery, response: ok } },
+    async (request) => {
+      const { cluster, namespace, limit } = request.query;
+      if (namespace) await requireNamespace(request, cluster, namespace);
+      return { items: await inspector.queries.trends(cluster, namespace, limit ?? 30) };
+    },
+  );
+
+  api.get(
+    '/api/v1/inspections/exemptions',
+    { preHandler: read, schema: { tags, querystring: ExemptionListQuery, response: ok } },
+    async (request) => ({ items: await inspector.exemptions.list(request.query) }),
+  );
+
+  api.post(
+    '/api/v1/inspections/exemptions',
+    {
+      preHandler: write,
+      config: { auditAction: 'inspections.exemptions.create' },
+      schema: { tags, body: ExemptionBody, response: created },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const exemption = await inspector.exemptions.create(body, principalOf(request).username);
+      request.audit.target = {
+        cluster: body.cluster ?? null,
+        namespace: body.resource?.namespace ?? null,
+        kind: 'InspectionExemption',
+        name: exemption.id,
+      };
+      request.audit.details = {
+        reason: exemption.reason,
+        expiresAt: exemption.expiresAt,
+        ruleIds: exemption.ruleIds,
+        resource: exemption.resource,
+      };
+      return reply.code(201).send(exemption);
+    },
+  );
+
+  api.delete(
+    '/api/v1/inspections/exemptions/:id',
+    {
+      preHandler: requirePermission('inspections:write'),
+      config: { auditAction: 'inspections.exemptions.revoke' },
+      schema: { tags, params: IdParams, response: ok },
+    },
+    async (request) => {
+      const exemption = await inspector.exemptions.revoke(
+        request.params.id,
+        principalOf(request).username,
+      );
+      request.audit.target = {
+        cluster: exemption.cluster,
+        kind: 'InspectionExemption',
+        name: exemption.id,
+      };
+      request.audit.details = { reason: exemption.reason };
+      return exemption;
+    },
+  );
+
+  api.get(
+    '/api/v1/inspections/schedules',
+    { preHandler: requirePermission('inspections:read'), schema: { tags, response: ok } },
+    async () => ({ items: await inspector.schedules.list() }),
+  );
+
+  api.post(
+    '/api/v1/inspections/schedules',
+    {
+      preHandler: write,
+      config: { auditAction: 'inspections.schedules.create' },
+      schema: { tags, body: ScheduleBody, response: created },
+    },
+    async (request, reply) => {
+      await kubeModuleOf(ctx).registry.get(request.body.cluster);
+      const schedule = await inspector.schedules.create(
+        request.body,
+        principalOf(request).username,
+      );
+      request.audit.target = {
+        cluster: schedule.cluster,
+        namespace: schedule.namespace,
+        kind: 'InspectionSchedule',
+        name: schedule.name,
+      };
+      return reply.code(201).send(schedule);
+    },
+  );
+
+  api.delete(
+    '/api/v1/inspections/schedules/:id',
+    {
+      preHandler: requirePermission('inspections:write'),
+      config: { auditAction: 'inspections.schedules.delete' },
+      schema: { tags, params: IdParams, response: ok },
+    },
+    async (request) => {
+      const schedule = await inspector.schedules.remove(request.params.id);
+      request.audit.target = {
+        cluster: schedule.cluster,
+        kind: 'InspectionSchedule',
+        name: schedule.name,
+      };
+      return schedule;
+    },
+  );
+
+  api.get(
+    '/api/v1/inspections/channels',
+    { preHandler: requirePermission('inspections:read'), schema: { tags, response: ok } },
+    async () => ({ items: await inspector.channels.list() }),
+  );
+
+  api.post(
+    '/api/v1/inspections/channels',
+    {
+      preHandler: requirePermission('inspections:write'),
+      config: { auditAction: 'inspections.channels.create' },
+      schema: { tags, body: ChannelBody, response: created },
+    },
+    async (request, reply) => {
+      const channel = await inspector.channels.create(request.body, principalOf(request).username);
+      // The configuration holds tokens and passwords: only the type goes in the audit log.
+      request.audit.target = {
+        cluster: channel.cluster,
+        kind: 'InspectionChannel',
+        name: channel.name,
+      };
+      request.audit.details = { type: channel.type };
+      return reply.code(201).send(channel);
+    },
+  );
+
+  api.delete(
+    '/api/v1/inspections/channels/:id',
+    {
+      preHandler: requirePermission('inspections:write'),
+      config: { auditAction: 'inspections.channels.delete' },
+      schema: { tags, params: IdParams, response: ok },
+    },
+    async (request) => {
+      const channel = await inspector.channels.remove(request.params.id);
+      request.audit.target = { kind: 'InspectionChannel', name: channel.name };
+      return channel;
+    },
+  );
+
+  api.post(
+    '/api/v1/inspections/channels/:id/test',
+    {
+      preHandler: requirePermission('inspections:write'),
+      config: { auditAction: 'inspections.channels.test' },
+      schema: { tags, params: IdParams, response: ok },
+    },
+    async (request) => {
+      await inspector.channels.test(request.params.id, {
+        cluster: 'test',
+        scope: 'a test notification',
+        runId: '0',
+        overallScore: 100,
+        scores: {
+          reliability: 100,
+          configuration: 100,
+          security: 100,
+          cost: 100,
+          anomaly: 100,
+          logs: 100,
+        },
+        counts: { total: 0, new: 0, regressed: 0, resolved: 0 },
+        findings: [],
+        time: new Date().toISOString(),
+      });
+      return { ok: true };
+    },
+  );
+}

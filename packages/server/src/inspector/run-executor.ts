@@ -1,0 +1,150 @@
+import { runInspection, summarize, type InspectOptions } from '@kubeops/inspect';
+import type { Logger } from '../core/logging.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import type { Database } from '../store/database.js';
+import type { NotifiedFinding } from '../providers/notify/message.js';
+import type { ChannelStore } from './channel-store.js';
+import { SnapshotCollector } from './collect/snapshot-collector.js';
+import type { ExemptionStore } from './exemption-store.js';
+import type { FindingStore } from './store/finding-store.js';
+import { scopeOfRun, type RunRow } from './store/run-store.js';
+import { ScopeFilter } from './scope.js';
+import { describeResource } from './formats/report.js';
+
+/**
+ * How the inspector reaches a cluster by name. The cluster registry
+ * provides it in the server; a test or a single-cluster setup may pass its own.
+ */
+export interface ClusterConnections {
+  connect(name: string): Promise<{ client: KubeClient }>;
+}
+
+export interface RunExecutorDeps {
+  db: Database;
+  connections: ClusterConnections;
+  findings: FindingStore;
+  exemptions: ExemptionStore;
+  channels: ChannelStore;
+  logger: Logger;
+  /** The console's public URL, for links in notifications. */
+  publicUrl?: string | undefined;
+  options?: InspectOptions | undefined;
+}
+
+export interface ExecutedRun {
+  runId: string;
+  stored: boolean;
+  findings: number;
+  newCount: number;
+  resolvedCount: number;
+}
+
+/** Executes one claimed run: collect, inspect, store the lifecycle, notify. */
+export class RunExecutor {
+  constructor(private readonly deps: RunExecutorDeps) {}
+
+  async execute(run: RunRow, runner: string): Promise<ExecutedRun> {
+    const { deps } = this;
+    const scope = scopeOfRun(run);
+    const { client } = await deps.connections.connect(run.cluster);
+    const collection = await new SnapshotCollector(client).collect({
+      namespace: scope.namespace ?? undefined,
+    });
+    const snapshot = deps.options
+      ? { ...collection.snapshot, options: deps.options }
+      : collection.snapshot;
+    const result = runInspection(snapshot, {
+      exemptions: await deps.exemptions.activeFor(run.cluster),
+    });
+    const filter = new ScopeFilter(snapshot, scope);
+    const observed = result.findings
+      .filter((f) => filter.includes(f))
+      .map((finding) => ({ finding, owner: filter.ownerOf(finding) }));
+    const summary = {
+      ...summarize(
+        observed.map((o) => o.finding),
+        snapshot.objects.length,
+      ),
+      suppressed: result.suppressed.filter((s) => filter.includes(s.finding)).length,
+    };
+    const at = new Date(snapshot.now);
+    const { outcome, stored } = await deps.db
+      .transaction(async (tx) => {
+        const outcome = await deps.findings.recordRun(run.id, run.cluster, scope, observed, at, tx);
+        const stored = await deps.findings.completeRun(
+          run.id,
+          runner,
+          summary,
+          snapshot.objects.length,
+          outcome,
+          collection.skipped,
+          tx,
+        );
+        // A runner that lost its claim must not leave half a report behind.
+        if (!stored) throw new LostClaim();
+        return { outcome, stored };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof LostClaim) return { outcome: undefined, stored: false };
+        throw error;
+      });
+    if (!stored || !outcome) {
+      deps.logger.warn(
+        { run: run.id },
+        'inspection run was taken over by another runner; result dropped',
+      );
+      return {
+        runId: run.id,
+        stored: false,
+        findings: observed.length,
+        newCount: 0,
+        resolvedCount: 0,
+      };
+    }
+    const notified: NotifiedFinding[] = observed.map(({ finding: f }) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      category: f.category,
+      status: (outcome.seen.get(f.fingerprint) ?? 'open') as NotifiedFinding['status'],
+      resource: describeResource(f),
+      message: f.message,
+    }));
+    const counts = {
+      total: observed.length,
+      new: notified.filter((f) => f.status === 'new').length,
+      regressed: notified.filter((f) => f.status === 'regressed').length,
+      resolved: outcome.resolved.length,
+    };
+    await deps.channels.dispatch({
+      cluster: run.cluster,
+      scope: describeScope(run),
+      runId: run.id,
+      url: deps.publicUrl
+        ? new URL(`inspections/runs/${run.id}`, deps.publicUrl).toString()
+        : undefined,
+      overallScore: summary.overall,
+      scores: summary.scores,
+      counts,
+      findings: notified,
+      time: snapshot.now,
+    });
+    return {
+      runId: run.id,
+      stored: true,
+      findings: observed.length,
+      newCount: counts.new,
+      resolvedCount: counts.resolved,
+    };
+  }
+}
+
+class LostClaim extends Error {}
+
+export function describeScope(
+  run: Pick<RunRow, 'cluster' | 'namespace' | 'workload_kind' | 'workload_name'>,
+): string {
+  let text = run.cluster;
+  if (run.namespace) text += `/${run.namespace}`;
+  if (run.workload_kind && run.workload_name) text += ` ${run.workload_kind}/${run.workload_name}`;
+  return text;
+}
