@@ -11,9 +11,9 @@ import {
 } from './fixtures.js';
 
 /** 10,000 pods in 500 Deployments across 20 namespaces, plus Services, ReplicaSets and bare pods. */
-export function bigCluster(): KubeObject[] {
+export function bigCluster(namespaces = 20): KubeObject[] {
   const objects: KubeObject[] = [];
-  for (let n = 0; n < 20; n++) {
+  for (let n = 0; n < namespaces; n++) {
     const namespace = `team-${n}`;
     for (let d = 0; d < 25; d++) {
       const name = `svc-${d}`;
@@ -69,8 +69,8 @@ export function bigCluster(): KubeObject[] {
  * The same cluster with 12 hours of usage history per workload (5-minute steps),
  * events for the crashing pods, and error logs from one pod per workload.
  */
-export function bigSnapshot(): Snapshot {
-  const objects = bigCluster();
+export function bigSnapshot(namespaces = 20): Snapshot {
+  const objects = bigCluster(namespaces);
   const metrics: MetricSeries[] = [];
   const logs: LogSample[] = [];
   const events: KubeObject[] = [];

@@ -66,16 +66,30 @@ export interface ContainerEntry {
   container: Json;
 }
 
+const containerCache = new WeakMap<KubeObject, ContainerEntry[]>();
+
+/** The app containers (and init containers when asked) of a workload's pod template. */
 export function containersOf(
   object: KubeObject,
   options: { init?: boolean } = {},
 ): ContainerEntry[] {
+  let all = containerCache.get(object);
+  if (!all) {
+    all = readContainers(object);
+    containerCache.set(object, all);
+  }
+  return options.init ? all : all.filter((c) => !c.init);
+}
+
+function readContainers(object: KubeObject): ContainerEntry[] {
   const template = podTemplateOf(object);
   if (!template) return [];
   const prefix = [...template.path, 'spec'].join('.');
   const entries: ContainerEntry[] = [];
-  const lists: Array<[string, boolean]> = [['containers', false]];
-  if (options.init) lists.push(['initContainers', true]);
+  const lists: Array<[string, boolean]> = [
+    ['containers', false],
+    ['initContainers', true],
+  ];
   for (const [key, init] of lists) {
     for (const container of list(template.spec, key)) {
       const name = str(container, 'name') ?? '';

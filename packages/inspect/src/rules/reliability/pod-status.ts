@@ -2,7 +2,9 @@ import type { Remediation } from '../../finding.js';
 import {
   conditionsOf,
   hasStatus,
+  isRecord,
   list,
+  record,
   num,
   refOf,
   str,
@@ -17,6 +19,12 @@ export interface ContainerStatus {
   name: string;
   init: boolean;
   status: Json;
+  // Read once here because every pod rule looks at them for every container.
+  waitingReason: string | undefined;
+  /** The last termination: of the previous run, or of the current one if it ended. */
+  lastTerminated: Json | undefined;
+  ready: boolean;
+  running: boolean;
 }
 
 const statuses = new WeakMap<KubeObject, ContainerStatus[]>();
@@ -31,19 +39,41 @@ export function containerStatuses(pod: KubeObject): ContainerStatus[] {
   return cached;
 }
 
+function readStatus(status: Json, init: boolean): ContainerStatus {
+  const state = record(status, 'state');
+  return {
+    name: str(status, 'name') ?? '',
+    init,
+    status,
+    waitingReason: str(state, 'waiting', 'reason'),
+    lastTerminated: record(status, 'lastState', 'terminated') ?? record(state, 'terminated'),
+    ready: status.ready === true,
+    running: isRecord(state?.running),
+  };
+}
+
 function readStatuses(pod: KubeObject): ContainerStatus[] {
   return [
-    ...list(pod, 'status', 'initContainerStatuses').map((status) => ({
-      name: str(status, 'name') ?? '',
-      init: true,
-      status,
-    })),
-    ...list(pod, 'status', 'containerStatuses').map((status) => ({
-      name: str(status, 'name') ?? '',
-      init: false,
-      status,
-    })),
+    ...list(pod, 'status', 'initContainerStatuses').map((status) => readStatus(status, true)),
+    ...list(pod, 'status', 'containerStatuses').map((status) => readStatus(status, false)),
   ];
+}
+
+export interface PodState {
+  pod: KubeObject;
+  phase: string | undefined;
+  containers: ContainerStatus[];
+}
+
+/** Live pods with their phase and container states, read once per inspection. */
+export function podStates(index: SnapshotIndex): PodState[] {
+  return index.memo('podStates', () =>
+    livePods(index).map((pod) => ({
+      pod,
+      phase: phaseOf(pod),
+      containers: containerStatuses(pod),
+    })),
+  );
 }
 
 /** Pods that report a status; declared pods in manifests have none and are skipped. */

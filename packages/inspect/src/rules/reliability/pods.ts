@@ -1,13 +1,4 @@
-import {
-  condition,
-  describe,
-  field,
-  num,
-  parseQuantity,
-  refOf,
-  str,
-  type Json,
-} from '../../kube/fields.js';
+import { condition, describe, field, num, parseQuantity, refOf, str } from '../../kube/fields.js';
 import { containersOf } from '../../kube/workloads.js';
 import {
   eventEvidence,
@@ -21,9 +12,8 @@ import type { KubeObject } from '../../snapshot.js';
 import {
   conditionAge,
   containerStatuses,
-  livePods,
+  podStates,
   ownerContainerPatch,
-  phaseOf,
   restartCount,
   type ContainerStatus,
 } from './pod-status.js';
@@ -34,8 +24,8 @@ function perContainer(
   pick: (pod: KubeObject, container: ContainerStatus) => FindingDraft | undefined,
 ): FindingDraft[] {
   const out: FindingDraft[] = [];
-  for (const pod of livePods(context.index)) {
-    for (const container of containerStatuses(pod)) {
+  for (const { pod, containers } of podStates(context.index)) {
+    for (const container of containers) {
       const draft = pick(pod, container);
       if (draft) out.push(draft);
     }
@@ -43,14 +33,11 @@ function perContainer(
   return out;
 }
 
-function waitingReason(container: ContainerStatus): string | undefined {
-  return str(container.status, 'state', 'waiting', 'reason');
-}
-
-function lastTermination(container: ContainerStatus): Json | undefined {
-  const last = field(container.status, 'lastState', 'terminated');
-  const current = field(container.status, 'state', 'terminated');
-  return (last ?? current) as Json | undefined;
+/** Pods in one phase, from the shared per-inspection pod states. */
+function podsInPhase(context: RuleContext, phase: string): KubeObject[] {
+  return podStates(context.index)
+    .filter((s) => s.phase === phase)
+    .map((s) => s.pod);
 }
 
 function where(pod: KubeObject, container: ContainerStatus): string {
@@ -68,8 +55,7 @@ export const podUnschedulable: Rule = {
   title: 'Pod cannot be scheduled',
   description: 'A Pending pod that the scheduler could not place on any node.',
   check(context) {
-    return livePods(context.index).flatMap((pod) => {
-      if (phaseOf(pod) !== 'Pending') return [];
+    return podsInPhase(context, 'Pending').flatMap((pod) => {
       const scheduled = condition(pod, 'PodScheduled');
       const events = eventsWithReason(context.index, pod, ['FailedScheduling']);
       if (scheduled?.status !== 'False' && events.length === 0) return [];
@@ -115,8 +101,8 @@ export const podEvicted: Rule = {
   title: 'Pod was evicted',
   description: 'The kubelet evicted the pod, usually because the node ran short of a resource.',
   check(context) {
-    return livePods(context.index).flatMap((pod) => {
-      if (phaseOf(pod) !== 'Failed' || str(pod, 'status', 'reason') !== 'Evicted') return [];
+    return podsInPhase(context, 'Failed').flatMap((pod) => {
+      if (str(pod, 'status', 'reason') !== 'Evicted') return [];
       const message = str(pod, 'status', 'message') ?? 'no message';
       return [
         {
@@ -145,8 +131,8 @@ export const podCrashLoop: Rule = {
   description: 'A container keeps exiting and the kubelet is backing off restarting it.',
   check(context) {
     return perContainer(context, (pod, container) => {
-      if (waitingReason(container) !== 'CrashLoopBackOff') return undefined;
-      const last = lastTermination(container);
+      if (container.waitingReason !== 'CrashLoopBackOff') return undefined;
+      const last = container.lastTerminated;
       const reason = str(last, 'reason') ?? 'unknown';
       const exitCode = num(last, 'exitCode');
       const restarts = restartCount(container.status);
@@ -213,7 +199,7 @@ export const podImagePull: Rule = {
     'The kubelet cannot pull the image of a container (wrong name or tag, missing credentials).',
   check(context) {
     return perContainer(context, (pod, container) => {
-      const reason = waitingReason(container);
+      const reason = container.waitingReason;
       if (!reason || !PULL_REASONS.has(reason)) return undefined;
       const image = str(container.status, 'image') ?? '';
       const message = str(container.status, 'state', 'waiting', 'message') ?? '';
@@ -258,7 +244,7 @@ export const podConfigError: Rule = {
     'A referenced ConfigMap, Secret or key is missing, or the runtime rejects the container.',
   check(context) {
     return perContainer(context, (pod, container) => {
-      const reason = waitingReason(container);
+      const reason = container.waitingReason;
       if (!reason || !CONFIG_REASONS.has(reason)) return undefined;
       const message = str(container.status, 'state', 'waiting', 'message') ?? 'no message';
       return {
@@ -292,7 +278,7 @@ export const podOomKilled: Rule = {
   description: 'The container exceeded its memory limit and the kernel killed it.',
   check(context) {
     return perContainer(context, (pod, container) => {
-      const last = lastTermination(container);
+      const last = container.lastTerminated;
       if (str(last, 'reason') !== 'OOMKilled') return undefined;
       const declared = containersOf(pod, { init: true }).find((c) => c.name === container.name);
       const limitText = str(declared?.container, 'resources', 'limits', 'memory');
@@ -351,19 +337,13 @@ export const podNotReady: Rule = {
   title: 'Running pod is not ready',
   description: 'A pod is running but failing its readiness checks, so it receives no traffic.',
   check(context) {
-    return livePods(context.index).flatMap((pod) => {
-      if (phaseOf(pod) !== 'Running') return [];
+    return podsInPhase(context, 'Running').flatMap((pod) => {
       const ready = condition(pod, 'Ready');
       if (ready?.status !== 'False') return [];
       const age = conditionAge(pod, 'Ready', context.now);
       if (age !== undefined && age < NOT_READY_GRACE_MS) return [];
       // Containers that are waiting or crashing are reported by their own rules.
-      const unready = containerStatuses(pod).filter(
-        (c) =>
-          !c.init &&
-          field(c.status, 'ready') === false &&
-          field(c.status, 'state', 'running') !== undefined,
-      );
+      const unready = containerStatuses(pod).filter((c) => !c.init && !c.ready && c.running);
       if (unready.length === 0) return [];
       const probeEvents = eventsWithReason(context.index, pod, ['Unhealthy']).filter((e) =>
         (str(e, 'message') ?? '').startsWith('Readiness'),
