@@ -12,7 +12,8 @@ import { SessionStore } from './auth/sessions.js';
 import { TokenSigner } from './auth/token-signer.js';
 import { UserStore } from './auth/users.js';
 import { AuditLog } from './audit/audit-log.js';
-import { InProcessBus, type EventBus } from './core/bus.js';
+import { openBus } from './bus/open-bus.js';
+import type { EventBus } from './core/bus.js';
 import type { Config } from './core/config.js';
 import { Lifecycle } from './core/lifecycle.js';
 import type { Logger } from './core/logging.js';
@@ -113,8 +114,9 @@ export async function createContext(
         ? { ok: false, message: `pending: ${pending.join(', ')}` }
         : { ok: true };
     });
-    const bus = new InProcessBus();
+    const bus = openBus(config, logger);
     lifecycle.onClose('bus', () => bus.close());
+    readiness.register('bus', () => bus.health());
     const audit = new AuditLog(db, metrics);
     const oidc = config.oidc.issuer ? new OidcClient(config, signer) : undefined;
     const context: ServerContext = {

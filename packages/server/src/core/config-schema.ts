@@ -17,6 +17,9 @@ const Seconds = (def: number) =>
 const Obj = <T extends Record<string, TSchema>>(props: T) =>
   Type.Object(props, { additionalProperties: false, default: {} });
 
+/** Stream and consumer names NATS accepts (no dots, wildcards or spaces). */
+const NATS_NAME = '^[A-Za-z0-9_-]{1,64}$';
+
 export const TARGETS = ['all', 'api', 'cdc', 'inspector'] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -103,7 +106,51 @@ export const ConfigSchema = Obj({
     windowSeconds: Seconds(60),
   }),
   audit: Obj({ retentionDays: Type.Integer({ minimum: 1, default: 365 }) }),
-  bus: Obj({ natsUrl: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })) }),
+  /** The event bus between processes; with none configured, events stay in the process. */
+  bus: Obj({
+    nats: Obj({
+      /** nats:// or tls:// (TLS required); user:password in the URL are used as credentials. */
+      url: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+      /** JetStream stream holding KubeOps events; created when missing. */
+      stream: Type.String({ pattern: NATS_NAME, default: 'KUBEOPS' }),
+      /** Every event subject is `<subjectPrefix>.<subject>`; the stream captures `<subjectPrefix>.>`. */
+      subjectPrefix: Type.String({
+        pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+        default: 'kubeops',
+      }),
+      /**
+       * Durable consumers are named `<durable>-<group>-<subject>`: replicas with the
+       * same value share each group's place in the stream, so an event is handled
+       * once and nothing published while they are away is lost.
+       */
+      durable: Type.String({ pattern: NATS_NAME, default: 'kubeops' }),
+      /** How long the stream keeps events for consumers that are away. */
+      maxAgeSeconds: Seconds(7 * 86400),
+      user: Type.Optional(Type.String({ minLength: 1 })),
+      password: Type.Optional(Type.String({ minLength: 1 })),
+      token: Type.Optional(Type.String({ minLength: 1 })),
+      /** A NATS .creds file (user JWT and NKey seed). */
+      credsFile: Type.Optional(Type.String({ minLength: 1 })),
+      tls: Obj({
+        caFile: Type.Optional(Type.String({ minLength: 1 })),
+        certFile: Type.Optional(Type.String({ minLength: 1 })),
+        keyFile: Type.Optional(Type.String({ minLength: 1 })),
+      }),
+    }),
+    kafka: Obj({
+      brokers: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    }),
+  }),
+  /** OpenTelemetry tracing; off unless an endpoint is set. */
+  tracing: Obj({
+    /** OTLP/HTTP base URL (spans go to <endpoint>/v1/traces), e.g. http://otel-collector:4318. */
+    endpoint: Type.Optional(Type.String({ format: 'uri' })),
+    serviceName: Type.String({ minLength: 1, default: 'kubeops' }),
+    /** Fraction of new traces recorded (a caller's sampling decision is kept). */
+    sampleRatio: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
+    /** Extra headers for the collector, e.g. {"authorization": "Bearer ..."}. */
+    headers: Type.Record(Type.String(), Type.String(), { default: {} }),
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

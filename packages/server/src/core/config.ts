@@ -50,6 +50,13 @@ export const envName = (path: string[]) => `KUBEOPS_${path.map(snake).join('_')}
 /** Environment names other than KUBEOPS_<PATH> that operators expect to work. */
 const ENV_ALIASES: Record<string, string[]> = {
   DATABASE_URL: ['database', 'url'],
+  KUBEOPS_NATS_URL: ['bus', 'nats', 'url'],
+  KUBEOPS_NATS_USER: ['bus', 'nats', 'user'],
+  KUBEOPS_NATS_PASSWORD: ['bus', 'nats', 'password'],
+  KUBEOPS_KAFKA_BROKERS: ['bus', 'kafka', 'brokers'],
+  KUBEOPS_OTEL_EXPORTER_OTLP_ENDPOINT: ['tracing', 'endpoint'],
+  OTEL_EXPORTER_OTLP_ENDPOINT: ['tracing', 'endpoint'],
+  OTEL_SERVICE_NAME: ['tracing', 'serviceName'],
 };
 
 function parseEnvValue(raw: string, schema: TSchema): unknown {
@@ -106,14 +113,22 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const leaf of leaves(ConfigSchema)) {
+  const all = leaves(ConfigSchema);
+  for (const leaf of all) {
     const raw = env[envName(leaf.path)];
     if (raw !== undefined) setPath(out, leaf.path, parseEnvValue(raw, leaf.schema));
   }
+  // Aliases fill in only what the KUBEOPS_<PATH> name left unset; the first alias listed wins.
+  const aliased = new Set<string>();
   for (const [name, path] of Object.entries(ENV_ALIASES)) {
     const raw = env[name];
-    const explicit = env[envName(path)];
-    if (raw !== undefined && raw !== '' && explicit === undefined) setPath(out, path, raw);
+    const key = path.join('.');
+    if (raw === undefined || raw === '' || env[envName(path)] !== undefined || aliased.has(key)) {
+      continue;
+    }
+    const leaf = all.find((l) => l.path.join('.') === key);
+    setPath(out, path, leaf ? parseEnvValue(raw, leaf.schema) : raw);
+    aliased.add(key);
   }
   return out;
 }
@@ -185,6 +200,40 @@ function crossFieldProblems(config: Config): ConfigProblem[] {
       key: 'oidc.issuer',
       message: 'must use https (or set oidc.allowInsecureIssuer for development)',
     });
+  }
+  problems.push(...busProblems(config));
+  return problems;
+}
+
+function busProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { nats, kafka } = config.bus;
+  if (kafka.brokers.length > 0) {
+    problems.push({
+      key: 'bus.kafka.brokers',
+      message:
+        'kafka bus not available in this build; use NATS JetStream (bus.nats.url / KUBEOPS_NATS_URL) or unset it for the in-process bus',
+    });
+  }
+  if (!nats.tls.certFile !== !nats.tls.keyFile) {
+    problems.push({
+      key: nats.tls.certFile ? 'bus.nats.tls.keyFile' : 'bus.nats.tls.certFile',
+      message: 'a client certificate needs both bus.nats.tls.certFile and bus.nats.tls.keyFile',
+    });
+  }
+  const methods = [
+    nats.credsFile && 'bus.nats.credsFile',
+    nats.token && 'bus.nats.token',
+    (nats.user || nats.password) && 'bus.nats.user/password',
+  ].filter(Boolean);
+  if (methods.length > 1) {
+    problems.push({
+      key: 'bus.nats.credsFile',
+      message: `choose one way to authenticate to NATS, not ${methods.join(' and ')}`,
+    });
+  }
+  if (nats.password && !nats.user && !/^[a-z]+:\/\/[^@/]+@/.test(nats.url ?? '')) {
+    problems.push({ key: 'bus.nats.user', message: 'is required with bus.nats.password' });
   }
   return problems;
 }
