@@ -44,11 +44,12 @@ const workloadKinds = new Set(['Deployment', 'StatefulSet', 'Job']);
 interface Container {
   name: string;
   args?: string[];
+  envFrom?: Array<{ configMapRef?: { name: string } }>;
   readinessProbe?: { httpGet?: { path: string } };
   livenessProbe?: { httpGet?: { path: string } };
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
   securityContext?: Record<string, unknown>;
-  env?: Array<{ name: string; value?: string }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
 }
 interface PodSpec {
   automountServiceAccountToken?: boolean;
@@ -177,6 +178,51 @@ describe('presets', () => {
     }
   });
 
+  it.each(presets)('%s: every $(VAR) in a container env is defined before it', (preset) => {
+    const manifests = render(helm, { preset });
+    const configKeys = new Map(
+      byKind(manifests, 'ConfigMap').map((cm) => [
+        cm.metadata.name,
+        Object.keys((cm.data as object) ?? {}),
+      ]),
+    );
+    for (const workload of manifests.filter((m) => workloadKinds.has(m.kind))) {
+      for (const c of podSpec(workload).containers) {
+        const defined = new Set(
+          (c.envFrom ?? []).flatMap(
+            (source) => configKeys.get(source.configMapRef?.name ?? '') ?? [],
+          ),
+        );
+        // Kubernetes expands $(VAR) only from variables defined earlier; a later
+        // or missing one stays in the value literally.
+        for (const entry of c.env ?? []) {
+          for (const [, ref] of (entry.value ?? '').matchAll(/\$\(([A-Z0-9_]+)\)/g)) {
+            expect(
+              defined.has(ref!),
+              `${preset} ${workload.metadata.name}: ${entry.name} uses $(${ref})`,
+            ).toBe(true);
+          }
+          defined.add(entry.name);
+        }
+      }
+    }
+  });
+
+  it.each(presets)('%s: connections use the settings the server reads', (preset) => {
+    const api = byKind(render(helm, { preset }), 'Deployment')[0]!;
+    const env = new Map((podSpec(api).containers[0]!.env ?? []).map((e) => [e.name, e.value]));
+    if (preset === 'dev') {
+      // The embedded database: no URL at all.
+      expect(env.has('KUBEOPS_DATABASE_URL')).toBe(false);
+    } else {
+      expect(env.get('KUBEOPS_DATABASE_URL')).toMatch(
+        /^postgresql:\/\/[^@/]+@[^/]+\/\w+\?sslmode=[a-z-]+/,
+      );
+    }
+    const nats = env.get('KUBEOPS_BUS_NATS_URL');
+    if (nats !== undefined) expect(nats).toMatch(/^(nats|tls):\/\/[^/]+$/);
+  });
+
   it.each(presets.filter((p) => !helmOnlyPresets.has(p)))(
     '%s renders identically every time, as GitOps needs',
     (preset) => {
@@ -195,7 +241,7 @@ describe('presets', () => {
 });
 
 describe('modes', () => {
-  const key = '0123456789abcdef0123456789abcdef';
+  const key = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 
   it('single mode runs every target in one Deployment', () => {
     const deployments = byKind(
@@ -227,7 +273,7 @@ describe('validation', () => {
           'postgresql.bundled.enabled': 'true',
           'postgresql.external.enabled': 'true',
           'redis.external.enabled': 'true',
-          'secrets.encryptionKey': '0123456789abcdef0123456789abcdef',
+          'secrets.encryptionKey': 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
           'postgresql.bundled.password': 'pw',
         },
       }),
@@ -289,11 +335,14 @@ describe('migrations Job', () => {
       'helm.sh/hook-delete-policy': 'before-hook-creation',
       'argocd.argoproj.io/sync-wave': '-1',
     });
-    const env = podSpec(upgrade).containers[0]!.env ?? [];
+    const container = podSpec(upgrade).containers[0]!;
     // The hook runs before the ConfigMap is upgraded, so it carries its own settings.
-    expect(env).toContainEqual({
-      name: 'KUBEOPS_DATABASE_HOST',
-      value: 'postgres.data.svc.cluster.local',
+    expect(container.envFrom).toBeUndefined();
+    expect(container.env).toContainEqual({ name: 'KUBEOPS_DATA_DIR', value: '/var/lib/kubeops' });
+    expect(container.env).toContainEqual({
+      name: 'KUBEOPS_DATABASE_URL',
+      value:
+        'postgresql://kubeops:$(KUBEOPS_DATABASE_PASSWORD)@postgres.data.svc.cluster.local:5432/kubeops?sslmode=require',
     });
   });
 });

@@ -1,8 +1,13 @@
 {{/*
-The application's settings. Non-secret settings go to the ConfigMap
-(kubeops.configData); credentials are env entries with secretKeyRef
-(kubeops.secretEnv). Credentials are never part of a URL, so a password with
-special characters needs no escaping and never lands in the ConfigMap.
+The application's settings, named as the server reads them: every config
+leaf is KUBEOPS_<PATH_IN_SNAKE_CASE> (packages/server/src/core/config-schema.ts),
+e.g. http.publicUrl <- KUBEOPS_HTTP_PUBLIC_URL, bus.natsUrl <- KUBEOPS_BUS_NATS_URL.
+
+Non-secret settings go to the ConfigMap (kubeops.configData). Credentials are
+env entries with secretKeyRef (kubeops.connectionEnv); a connection URL that
+needs one is an env entry that expands $(KUBEOPS_..._PASSWORD), so the
+password reaches the URL inside the container and never the ConfigMap or the
+pod spec. Passwords therefore have to be URL-safe (generated ones are).
 */}}
 
 {{/* Where a CA certificate of a service is mounted: (list "postgresql"). */}}
@@ -36,66 +41,78 @@ special characters needs no escaping and never lands in the ConfigMap.
 {{- end -}}
 {{- end -}}
 
+{{/* Whether a proxy (Ingress, Gateway, APISIX, mesh) sits in front of the api, so
+client addresses come from X-Forwarded-For. */}}
+{{- define "kubeops.behindProxy" -}}
+{{- $v := .Values -}}
+{{- if or $v.ingress.enabled $v.gatewayApi.httpRoute.enabled $v.apisix.enabled $v.istio.enabled }}true{{ end -}}
+{{- end -}}
+
+{{/*
+The Secret and key holding a service's password, as JSON ({} when the service
+uses none): (dict "ctx" $ "bundled" <bool> "external" <external values> "key" <application Secret key>).
+A bundled service always has one in the application Secret; an external one
+has one when it names its own Secret or gives a password in values.
+*/}}
+{{- define "kubeops.passwordSource" -}}
+{{- $ctx := .ctx -}}
+{{- if .bundled -}}
+{{- toJson (dict "name" (include "kubeops.secretName" $ctx) "key" .key) -}}
+{{- else if .external.existingSecret -}}
+{{- toJson (dict "name" .external.existingSecret "key" .external.existingSecretPasswordKey) -}}
+{{- else if .external.password -}}
+{{- toJson (dict "name" (include "kubeops.secretName" $ctx) "key" .key) -}}
+{{- else -}}
+{}
+{{- end -}}
+{{- end -}}
+
+{{- define "kubeops.databasePassword" -}}
+{{- include "kubeops.passwordSource" (dict "ctx" . "bundled" .Values.postgresql.bundled.enabled "external" .Values.postgresql.external "key" .Values.secrets.keys.databasePassword) -}}
+{{- end -}}
+{{- define "kubeops.redisPassword" -}}
+{{- include "kubeops.passwordSource" (dict "ctx" . "bundled" .Values.redis.bundled.enabled "external" .Values.redis.external "key" .Values.secrets.keys.redisPassword) -}}
+{{- end -}}
+{{- define "kubeops.natsPassword" -}}
+{{- include "kubeops.passwordSource" (dict "ctx" . "bundled" .Values.nats.bundled.enabled "external" .Values.nats.external "key" .Values.secrets.keys.natsPassword) -}}
+{{- end -}}
+{{- define "kubeops.kafkaPassword" -}}
+{{- include "kubeops.passwordSource" (dict "ctx" . "bundled" false "external" .Values.kafka.external.sasl "key" .Values.secrets.keys.kafkaPassword) -}}
+{{- end -}}
+
+{{/* An env entry from a password source: (list "<ENV NAME>" <source JSON>). */}}
+{{- define "kubeops.passwordEnv" -}}
+{{- $src := index . 1 | fromJson -}}
+{{- if $src.name -}}
+- name: {{ index . 0 }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $src.name | quote }}
+      key: {{ $src.key | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/* userinfo@ of a connection URL: (list <user> <has password> "<ENV NAME of the password>"). */}}
+{{- define "kubeops.userinfo" -}}
+{{- $user := index . 0 | toString | urlquery -}}
+{{- if index . 1 -}}
+{{- printf "%s:$(%s)@" $user (index . 2) -}}
+{{- else if $user -}}
+{{- printf "%s@" $user -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "kubeops.configData" -}}
 {{- $v := .Values -}}
-{{- $full := include "kubeops.fullname" . -}}
 KUBEOPS_DATA_DIR: /var/lib/kubeops
 KUBEOPS_LOG_LEVEL: {{ $v.app.logLevel | quote }}
-KUBEOPS_MODE: {{ $v.app.mode | quote }}
 KUBEOPS_INSPECTOR_PORT: {{ $v.app.inspectorPort | quote }}
-{{- with $v.global.environment }}
-KUBEOPS_ENVIRONMENT: {{ . | quote }}
-{{- end }}
 {{- with (default $v.global.domain $v.ingress.host) }}
-KUBEOPS_PUBLIC_URL: {{ printf "https://%s" . | quote }}
+{{- $plain := and $v.ingress.enabled (not $v.ingress.tls.enabled) }}
+KUBEOPS_HTTP_PUBLIC_URL: {{ printf "%s://%s" (ternary "http" "https" $plain) . | quote }}
 {{- end }}
-{{- if $v.postgresql.bundled.enabled }}
-KUBEOPS_DATABASE_HOST: {{ include "kubeops.partName" (list . "postgresql") | quote }}
-KUBEOPS_DATABASE_PORT: "5432"
-KUBEOPS_DATABASE_NAME: {{ $v.postgresql.bundled.database | quote }}
-KUBEOPS_DATABASE_USER: {{ $v.postgresql.bundled.username | quote }}
-KUBEOPS_DATABASE_SSLMODE: "disable"
-{{- else if $v.postgresql.external.enabled }}
-{{- with $v.postgresql.external }}
-KUBEOPS_DATABASE_HOST: {{ .host | quote }}
-KUBEOPS_DATABASE_PORT: {{ .port | quote }}
-KUBEOPS_DATABASE_NAME: {{ .database | quote }}
-KUBEOPS_DATABASE_USER: {{ .username | quote }}
-KUBEOPS_DATABASE_SSLMODE: {{ .tls.mode | quote }}
-{{- end }}
-{{- if include "kubeops.hasCa" (list . "postgresql") }}
-KUBEOPS_DATABASE_SSLROOTCERT: {{ include "kubeops.caPath" (list "postgresql") | quote }}
-{{- end }}
-{{- end }}
-{{- if $v.redis.bundled.enabled }}
-KUBEOPS_REDIS_URL: {{ printf "redis://%s:6379/0" (include "kubeops.partName" (list . "redis")) | quote }}
-{{- else if $v.redis.external.enabled }}
-{{- with $v.redis.external }}
-KUBEOPS_REDIS_URL: {{ printf "%s://%s:%v/%v" (ternary "rediss" "redis" .tls.enabled) .host .port .database | quote }}
-{{- with .username }}
-KUBEOPS_REDIS_USERNAME: {{ . | quote }}
-{{- end }}
-{{- if .tls.insecureSkipVerify }}
-KUBEOPS_REDIS_TLS_INSECURE: "true"
-{{- end }}
-{{- end }}
-{{- if include "kubeops.hasCa" (list . "redis") }}
-KUBEOPS_REDIS_TLS_CA_FILE: {{ include "kubeops.caPath" (list "redis") | quote }}
-{{- end }}
-{{- end }}
-{{- if $v.nats.bundled.enabled }}
-KUBEOPS_NATS_URL: {{ printf "nats://%s:4222" (include "kubeops.partName" (list . "nats")) | quote }}
-KUBEOPS_NATS_USER: {{ $v.nats.bundled.username | quote }}
-{{- else if $v.nats.external.enabled }}
-{{- with $v.nats.external }}
-KUBEOPS_NATS_URL: {{ printf "%s://%s:%v" (ternary "tls" "nats" .tls.enabled) .host .port | quote }}
-{{- with .username }}
-KUBEOPS_NATS_USER: {{ . | quote }}
-{{- end }}
-{{- end }}
-{{- if include "kubeops.hasCa" (list . "nats") }}
-KUBEOPS_NATS_TLS_CA_FILE: {{ include "kubeops.caPath" (list "nats") | quote }}
-{{- end }}
+{{- if include "kubeops.behindProxy" . }}
+KUBEOPS_HTTP_TRUST_PROXY: "true"
 {{- end }}
 {{- if $v.kafka.external.enabled }}
 {{- with $v.kafka.external }}
@@ -111,6 +128,15 @@ KUBEOPS_KAFKA_TLS: {{ .tls.enabled | quote }}
 {{- if include "kubeops.hasCa" (list . "kafka") }}
 KUBEOPS_KAFKA_TLS_CA_FILE: {{ include "kubeops.caPath" (list "kafka") | quote }}
 {{- end }}
+{{- end }}
+{{- if and $v.redis.external.enabled $v.redis.external.tls.insecureSkipVerify }}
+KUBEOPS_REDIS_TLS_INSECURE: "true"
+{{- end }}
+{{- if include "kubeops.hasCa" (list . "redis") }}
+KUBEOPS_REDIS_TLS_CA_FILE: {{ include "kubeops.caPath" (list "redis") | quote }}
+{{- end }}
+{{- if include "kubeops.hasCa" (list . "nats") }}
+KUBEOPS_BUS_NATS_TLS_CA_FILE: {{ include "kubeops.caPath" (list "nats") | quote }}
 {{- end }}
 {{- range $name := list "metrics" "logs" }}
 {{- $p := index $v.providers $name }}
@@ -141,10 +167,18 @@ KUBEOPS_STORAGE_LOCAL_PATH: {{ $v.storage.local.path | quote }}
 {{- else if eq $v.storage.type "s3" }}
 {{- with $v.storage.s3 }}
 KUBEOPS_STORAGE_S3_BUCKET: {{ .bucket | quote }}
-KUBEOPS_STORAGE_S3_REGION: {{ .region | quote }}
-KUBEOPS_STORAGE_S3_ENDPOINT: {{ .endpoint | quote }}
-KUBEOPS_STORAGE_S3_FORCE_PATH_STYLE: {{ .forcePathStyle | quote }}
-KUBEOPS_STORAGE_S3_PREFIX: {{ .prefix | quote }}
+{{- with .region }}
+KUBEOPS_STORAGE_S3_REGION: {{ . | quote }}
+{{- end }}
+{{- with .endpoint }}
+KUBEOPS_STORAGE_S3_ENDPOINT: {{ . | quote }}
+{{- end }}
+{{- if .forcePathStyle }}
+KUBEOPS_STORAGE_S3_FORCE_PATH_STYLE: "true"
+{{- end }}
+{{- with .prefix }}
+KUBEOPS_STORAGE_S3_PREFIX: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- else if eq $v.storage.type "azure" }}
 {{- with $v.storage.azure }}
@@ -154,7 +188,9 @@ KUBEOPS_STORAGE_AZURE_ENDPOINT: {{ default (printf "https://%s.blob.core.windows
 {{- end }}
 {{- else if eq $v.storage.type "gcs" }}
 KUBEOPS_STORAGE_GCS_BUCKET: {{ $v.storage.gcs.bucket | quote }}
-KUBEOPS_STORAGE_GCS_PROJECT: {{ $v.storage.gcs.projectId | quote }}
+{{- with $v.storage.gcs.projectId }}
+KUBEOPS_STORAGE_GCS_PROJECT: {{ . | quote }}
+{{- end }}
 {{- with include "kubeops.gcsCredentialsFile" . }}
 GOOGLE_APPLICATION_CREDENTIALS: {{ . | quote }}
 {{- end }}
@@ -164,57 +200,108 @@ GOOGLE_APPLICATION_CREDENTIALS: {{ . | quote }}
 {{- end }}
 {{- end -}}
 
-{{/* Credentials as env entries; each comes from the Secret that holds it. */}}
-{{- define "kubeops.secretEnv" -}}
+{{/*
+Credentials, and the connection URLs built from them. Order matters: an
+entry can only expand variables defined before it.
+*/}}
+{{- define "kubeops.connectionEnv" -}}
 {{- $v := .Values -}}
 {{- $k := $v.secrets.keys -}}
+{{- $app := include "kubeops.secretName" . -}}
 - name: KUBEOPS_ENCRYPTION_KEY
   valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" . "key" $k.encryptionKey) | nindent 4 }}
+    secretKeyRef:
+      name: {{ $app | quote }}
+      key: {{ $k.encryptionKey | quote }}
+{{- /* Optional: absent keys leave the first-run setup and local sign-in to the console. */}}
+- name: KUBEOPS_AUTH_ADMIN_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $app | quote }}
+      key: {{ $k.adminPassword | quote }}
+      optional: true
+- name: KUBEOPS_OIDC_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $app | quote }}
+      key: {{ $k.oidcClientSecret | quote }}
+      optional: true
+{{- if include "kubeops.hasPostgres" . }}
+{{- $pw := include "kubeops.databasePassword" . }}
+{{- with include "kubeops.passwordEnv" (list "KUBEOPS_DATABASE_PASSWORD" $pw) }}
+{{ . }}
+{{- end }}
+{{- $query := "" }}
 {{- if $v.postgresql.bundled.enabled }}
-- name: KUBEOPS_DATABASE_PASSWORD
-  valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" . "key" $k.databasePassword) | nindent 4 }}
-{{- else if $v.postgresql.external.enabled }}
-- name: KUBEOPS_DATABASE_PASSWORD
-  valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" . "key" $k.databasePassword "optional" true "secret" $v.postgresql.external.existingSecret "secretKey" $v.postgresql.external.existingSecretPasswordKey) | nindent 4 }}
+{{- $b := $v.postgresql.bundled }}
+- name: KUBEOPS_DATABASE_URL
+  value: {{ printf "postgresql://%s%s:5432/%s?sslmode=disable" (include "kubeops.userinfo" (list $b.username true "KUBEOPS_DATABASE_PASSWORD")) (include "kubeops.partName" (list . "postgresql")) ($b.database | urlquery) | quote }}
+{{- else }}
+{{- $e := $v.postgresql.external }}
+{{- $query = printf "sslmode=%s" $e.tls.mode }}
+{{- if include "kubeops.hasCa" (list . "postgresql") }}
+{{- $query = printf "%s&sslrootcert=%s" $query (include "kubeops.caPath" (list "postgresql")) }}
 {{- end }}
+- name: KUBEOPS_DATABASE_URL
+  value: {{ printf "postgresql://%s%s:%v/%s?%s" (include "kubeops.userinfo" (list $e.username (ne $pw "{}") "KUBEOPS_DATABASE_PASSWORD")) $e.host $e.port ($e.database | urlquery) $query | quote }}
+{{- end }}
+{{- end }}
+{{- if include "kubeops.hasRedis" . }}
+{{- $pw := include "kubeops.redisPassword" . }}
+{{- with include "kubeops.passwordEnv" (list "KUBEOPS_REDIS_PASSWORD" $pw) }}
+{{ . }}
+{{- end }}
+- name: KUBEOPS_REDIS_URL
 {{- if $v.redis.bundled.enabled }}
-- name: KUBEOPS_REDIS_PASSWORD
-  valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" . "key" $k.redisPassword) | nindent 4 }}
-{{- else if $v.redis.external.enabled }}
-- name: KUBEOPS_REDIS_PASSWORD
-  valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" . "key" $k.redisPassword "optional" true "secret" $v.redis.external.existingSecret "secretKey" $v.redis.external.existingSecretPasswordKey) | nindent 4 }}
+  value: {{ printf "redis://%s%s:6379/0" (include "kubeops.userinfo" (list "" true "KUBEOPS_REDIS_PASSWORD")) (include "kubeops.partName" (list . "redis")) | quote }}
+{{- else }}
+{{- $e := $v.redis.external }}
+  value: {{ printf "%s://%s%s:%v/%v" (ternary "rediss" "redis" $e.tls.enabled) (include "kubeops.userinfo" (list $e.username (ne $pw "{}") "KUBEOPS_REDIS_PASSWORD")) $e.host $e.port $e.database | quote }}
 {{- end }}
+{{- end }}
+{{- if include "kubeops.hasNats" . }}
+{{- $pw := include "kubeops.natsPassword" . }}
+{{- with include "kubeops.passwordEnv" (list "KUBEOPS_NATS_PASSWORD" $pw) }}
+{{ . }}
+{{- end }}
+- name: KUBEOPS_BUS_NATS_URL
 {{- if $v.nats.bundled.enabled }}
-- name: KUBEOPS_NATS_PASSWORD
-  valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" . "key" $k.natsPassword) | nindent 4 }}
-{{- else if and $v.nats.external.enabled $v.nats.external.username }}
-- name: KUBEOPS_NATS_PASSWORD
-  valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" . "key" $k.natsPassword "optional" true "secret" $v.nats.external.existingSecret "secretKey" $v.nats.external.existingSecretPasswordKey) | nindent 4 }}
+  value: {{ printf "nats://%s%s:4222" (include "kubeops.userinfo" (list $v.nats.bundled.username true "KUBEOPS_NATS_PASSWORD")) (include "kubeops.partName" (list . "nats")) | quote }}
+{{- else }}
+{{- $e := $v.nats.external }}
+  value: {{ printf "%s://%s%s:%v" (ternary "tls" "nats" $e.tls.enabled) (include "kubeops.userinfo" (list $e.username (ne $pw "{}") "KUBEOPS_NATS_PASSWORD")) $e.host $e.port | quote }}
 {{- end }}
-{{- if and $v.kafka.external.enabled $v.kafka.external.sasl.mechanism }}
-{{- with $v.kafka.external.sasl }}
-- name: KUBEOPS_KAFKA_SASL_PASSWORD
-  valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" $ "key" $k.kafkaPassword "optional" true "secret" .existingSecret "secretKey" .existingSecretPasswordKey) | nindent 4 }}
+{{- end }}
+{{- if $v.kafka.external.enabled }}
+{{- with include "kubeops.passwordEnv" (list "KUBEOPS_KAFKA_SASL_PASSWORD" (include "kubeops.kafkaPassword" .)) }}
+{{ . }}
 {{- end }}
 {{- end }}
 {{- range $name := list "metrics" "logs" }}
 {{- $p := index $v.providers $name }}
 {{- if $p.type }}
 {{- $prefix := printf "KUBEOPS_%s" (upper $name) }}
+{{- /* With the user's Secret either credential may be the one it holds. */}}
+{{- if or $p.existingSecret $p.password }}
 - name: {{ $prefix }}_PASSWORD
   valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" $ "key" (index $k (printf "%sPassword" $name)) "optional" true "secret" $p.existingSecret "secretKey" $p.existingSecretPasswordKey "alwaysOptional" true) | nindent 4 }}
+    secretKeyRef:
+      name: {{ default $app $p.existingSecret | quote }}
+      key: {{ ternary $p.existingSecretPasswordKey (index $k (printf "%sPassword" $name)) (not (empty $p.existingSecret)) | quote }}
+      {{- if $p.existingSecret }}
+      optional: true
+      {{- end }}
+{{- end }}
+{{- if or $p.existingSecret $p.bearerToken }}
 - name: {{ $prefix }}_BEARER_TOKEN
   valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" $ "key" (index $k (printf "%sToken" $name)) "optional" true "secret" $p.existingSecret "secretKey" $p.existingSecretTokenKey "alwaysOptional" true) | nindent 4 }}
+    secretKeyRef:
+      name: {{ default $app $p.existingSecret | quote }}
+      key: {{ ternary $p.existingSecretTokenKey (index $k (printf "%sToken" $name)) (not (empty $p.existingSecret)) | quote }}
+      {{- if $p.existingSecret }}
+      optional: true
+      {{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- if eq $v.storage.type "s3" }}
@@ -222,10 +309,14 @@ GOOGLE_APPLICATION_CREDENTIALS: {{ . | quote }}
 {{- if or .existingSecret .accessKeyId }}
 - name: AWS_ACCESS_KEY_ID
   valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" $ "key" $k.s3AccessKeyId "secret" .existingSecret "secretKey" .accessKeyIdKey) | nindent 4 }}
+    secretKeyRef:
+      name: {{ default $app .existingSecret | quote }}
+      key: {{ ternary .accessKeyIdKey $k.s3AccessKeyId (not (empty .existingSecret)) | quote }}
 - name: AWS_SECRET_ACCESS_KEY
   valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" $ "key" $k.s3SecretAccessKey "secret" .existingSecret "secretKey" .secretAccessKeyKey) | nindent 4 }}
+    secretKeyRef:
+      name: {{ default $app .existingSecret | quote }}
+      key: {{ ternary .secretAccessKeyKey $k.s3SecretAccessKey (not (empty .existingSecret)) | quote }}
 {{- end }}
 {{- end }}
 {{- else if eq $v.storage.type "azure" }}
@@ -233,7 +324,9 @@ GOOGLE_APPLICATION_CREDENTIALS: {{ . | quote }}
 {{- if or .existingSecret .accountKey }}
 - name: AZURE_STORAGE_KEY
   valueFrom:
-    {{- include "kubeops.secretKeyRef" (dict "ctx" $ "key" $k.azureAccountKey "secret" .existingSecret "secretKey" .accountKeyKey) | nindent 4 }}
+    secretKeyRef:
+      name: {{ default $app .existingSecret | quote }}
+      key: {{ ternary .accountKeyKey $k.azureAccountKey (not (empty .existingSecret)) | quote }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -252,14 +345,7 @@ GOOGLE_APPLICATION_CREDENTIALS: {{ . | quote }}
 {{- else }}
   emptyDir: {}
 {{- end }}
-{{- range include "kubeops.caMounts" $ctx | fromJsonArray }}
-- name: ca-{{ .name }}
-  secret:
-    secretName: {{ .secret | quote }}
-    items:
-      - key: {{ .key | quote }}
-        path: ca.crt
-{{- end }}
+{{- include "kubeops.caVolumes" $ctx }}
 {{- if include "kubeops.gcsCredentialsFile" $ctx }}
 - name: gcs-credentials
   secret:
@@ -270,16 +356,32 @@ GOOGLE_APPLICATION_CREDENTIALS: {{ . | quote }}
 {{- end }}
 {{- end -}}
 
-{{- define "kubeops.appVolumeMounts" -}}
-- name: tmp
-  mountPath: /tmp
-- name: data
-  mountPath: /var/lib/kubeops
+{{/* CA certificate volumes (application pods and the migrations Job). */}}
+{{- define "kubeops.caVolumes" -}}
+{{- range include "kubeops.caMounts" . | fromJsonArray }}
+- name: ca-{{ .name }}
+  secret:
+    secretName: {{ .secret | quote }}
+    items:
+      - key: {{ .key | quote }}
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
+{{- define "kubeops.caVolumeMounts" -}}
 {{- range include "kubeops.caMounts" . | fromJsonArray }}
 - name: ca-{{ .name }}
   mountPath: /etc/kubeops/tls/{{ .name }}
   readOnly: true
 {{- end }}
+{{- end -}}
+
+{{- define "kubeops.appVolumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+- name: data
+  mountPath: /var/lib/kubeops
+{{- include "kubeops.caVolumeMounts" . }}
 {{- if include "kubeops.gcsCredentialsFile" . }}
 - name: gcs-credentials
   mountPath: /etc/kubeops/gcs
@@ -296,7 +398,7 @@ envFrom:
 {{ toYaml . | indent 2 }}
 {{- end }}
 env:
-{{- include "kubeops.secretEnv" . | nindent 2 }}
+{{- include "kubeops.connectionEnv" . | nindent 2 }}
 {{- with .Values.app.extraEnv }}
 {{ toYaml . | indent 2 }}
 {{- end }}

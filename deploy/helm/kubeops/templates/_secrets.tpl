@@ -1,6 +1,7 @@
 {{/*
 Secret values the chart provider writes into the application Secret, as JSON:
-{ "<key name>": { "value": "...", "required": bool, "field": "<values path>" } }.
+{ "<key name>": { "value": "...", "required": bool, "field": "<values path>",
+                  "generate": "key" (base64 of 32 random bytes) | "password" (URL-safe) } }.
 A required entry must end up with a value: given in values, found in the
 Secret that already exists (lookup), or generated when secrets.autoGenerate is
 on. Optional entries are written only when a value is given. The same list
@@ -10,19 +11,21 @@ drives secret.yaml and the validation, so the two never disagree.
 {{- $v := .Values -}}
 {{- $k := $v.secrets.keys -}}
 {{- $e := dict -}}
-{{- $_ := set $e $k.encryptionKey (dict "value" $v.secrets.encryptionKey "required" true "field" "secrets.encryptionKey") -}}
+{{- $_ := set $e $k.encryptionKey (dict "value" $v.secrets.encryptionKey "required" true "field" "secrets.encryptionKey" "generate" "key") -}}
+{{- $_ := set $e $k.adminPassword (dict "value" $v.secrets.adminPassword "required" false) -}}
+{{- $_ := set $e $k.oidcClientSecret (dict "value" $v.secrets.oidcClientSecret "required" false) -}}
 {{- if $v.postgresql.bundled.enabled -}}
-{{- $_ := set $e $k.databasePassword (dict "value" $v.postgresql.bundled.password "required" true "field" "postgresql.bundled.password") -}}
+{{- $_ := set $e $k.databasePassword (dict "value" $v.postgresql.bundled.password "required" true "field" "postgresql.bundled.password" "generate" "password") -}}
 {{- else if and $v.postgresql.external.enabled (not $v.postgresql.external.existingSecret) -}}
 {{- $_ := set $e $k.databasePassword (dict "value" $v.postgresql.external.password "required" false) -}}
 {{- end -}}
 {{- if $v.redis.bundled.enabled -}}
-{{- $_ := set $e $k.redisPassword (dict "value" $v.redis.bundled.password "required" true "field" "redis.bundled.password") -}}
+{{- $_ := set $e $k.redisPassword (dict "value" $v.redis.bundled.password "required" true "field" "redis.bundled.password" "generate" "password") -}}
 {{- else if and $v.redis.external.enabled (not $v.redis.external.existingSecret) -}}
 {{- $_ := set $e $k.redisPassword (dict "value" $v.redis.external.password "required" false) -}}
 {{- end -}}
 {{- if $v.nats.bundled.enabled -}}
-{{- $_ := set $e $k.natsPassword (dict "value" $v.nats.bundled.password "required" true "field" "nats.bundled.password") -}}
+{{- $_ := set $e $k.natsPassword (dict "value" $v.nats.bundled.password "required" true "field" "nats.bundled.password" "generate" "password") -}}
 {{- else if and $v.nats.external.enabled (not $v.nats.external.existingSecret) -}}
 {{- $_ := set $e $k.natsPassword (dict "value" $v.nats.external.password "required" false) -}}
 {{- end -}}
@@ -70,23 +73,9 @@ drives secret.yaml and the validation, so the two never disagree.
 {{- toJson $missing -}}
 {{- end -}}
 
-{{/*
-A secretKeyRef for a credential: (dict "ctx" $ "secret" <service existingSecret> "secretKey" <its key> "key" <application Secret key name> "optional" bool "alwaysOptional" bool).
-A service's own existingSecret wins; otherwise the application Secret is used.
-"optional" applies to the application Secret only: a Secret the user names for
-one service must hold its key, and a mistake there should stop the pod.
-"alwaysOptional" is for credentials where either of two may be used.
-*/}}
-{{- define "kubeops.secretKeyRef" -}}
+{{/* A secretKeyRef into the application Secret: (list $ "<key>"). */}}
+{{- define "kubeops.appSecretKeyRef" -}}
 secretKeyRef:
-{{- if .secret }}
-  name: {{ .secret | quote }}
-  key: {{ .secretKey | quote }}
-{{- else }}
-  name: {{ include "kubeops.secretName" .ctx | quote }}
-  key: {{ .key | quote }}
-{{- end }}
-{{- if or .alwaysOptional (and .optional (not .secret)) }}
-  optional: true
-{{- end }}
+  name: {{ include "kubeops.secretName" (index . 0) | quote }}
+  key: {{ index . 1 | quote }}
 {{- end -}}
