@@ -19,6 +19,8 @@ import { Lifecycle } from './core/lifecycle.js';
 import type { Logger } from './core/logging.js';
 import { Metrics } from './core/metrics.js';
 import { ReadinessChecks } from './core/readiness.js';
+import { tracedDatabase } from './core/traced-database.js';
+import { startTracing, type Tracing } from './core/tracing.js';
 import { loadKeyring } from './secrets/key-file.js';
 import { SecretBox } from './secrets/secret-box.js';
 import type { Database } from './store/database.js';
@@ -39,6 +41,8 @@ export interface ServerContext {
   metrics: Metrics;
   lifecycle: Lifecycle;
   readiness: ReadinessChecks;
+  /** Set when tracing.endpoint is configured; spans of requests and queries go there. */
+  tracing: Tracing | undefined;
   bus: EventBus;
   secrets: SecretBox;
   settings: SettingsStore;
@@ -65,8 +69,18 @@ export async function createContext(
   options: ContextOptions = {},
 ): Promise<ServerContext> {
   const lifecycle = new Lifecycle(logger);
-  const db = await openDatabase(config);
-  lifecycle.onClose('database', () => db.close());
+  // First to start, last to close: spans of the shutdown itself still get sent.
+  const tracing = startTracing(config, logger);
+  if (tracing) lifecycle.onClose('tracing', () => tracing.shutdown());
+  let db: Database;
+  try {
+    const opened = await openDatabase(config);
+    lifecycle.onClose('database', () => opened.close());
+    db = tracing ? tracedDatabase(opened, tracing.tracer) : opened;
+  } catch (error) {
+    await lifecycle.close();
+    throw error;
+  }
   try {
     if (options.migrate !== false) {
       const report = await migrate(db, MIGRATIONS);
@@ -126,6 +140,7 @@ export async function createContext(
       metrics,
       lifecycle,
       readiness,
+      tracing,
       bus,
       secrets,
       settings,

@@ -12,6 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ErrorBody } from '@kubeops/contracts';
 import type { ServerContext } from '../context.js';
 import { tooManyRequests } from '../core/errors.js';
+import { RequestTracing } from '../core/request-tracing.js';
 import { errorHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
@@ -53,8 +54,10 @@ export async function buildApp(
   modules: RouteModule[] = API_ROUTE_MODULES,
 ): Promise<FastifyInstance> {
   const { config } = ctx;
+  const tracing = ctx.tracing ? new RequestTracing(ctx.tracing.tracer) : undefined;
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
+    ...(tracing ? { childLoggerFactory: tracing.childLoggerFactory } : {}),
     genReqId: (req) => requestId(req.headers['x-request-id']),
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
@@ -123,6 +126,7 @@ export async function buildApp(
   });
   app.addSchema(ErrorBody);
 
+  tracing?.register(app);
   registerRequestHooks(app, ctx);
   registerHealthRoutes(app, ctx);
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
