@@ -240,6 +240,20 @@ describe('presets', () => {
   });
 });
 
+describe('package', () => {
+  it('packages as the chart users install, without tests or README sources', () => {
+    const result = run(helm, ['package', chartDir, '--destination', work]);
+    expect(result.status, result.stderr).toBe(0);
+    const listing = run('tar', ['-tzf', join(work, 'kubeops-0.1.0.tgz')]).stdout.split('\n');
+    expect(listing).toContain('kubeops/values.schema.json');
+    expect(listing).toContain('kubeops/README.md');
+    expect(listing).toContain('kubeops/values-ka.yaml');
+    expect(
+      listing.filter((f) => f.startsWith('kubeops/tests/') || f.endsWith('README.intro.md')),
+    ).toEqual([]);
+  });
+});
+
 describe('modes', () => {
   const key = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 

@@ -33,10 +33,22 @@ function mustKube(args: string[], input?: string): string {
   return result.stdout;
 }
 
+/**
+ * Creates a namespace the test owns, under the restricted Pod Security
+ * Standard: the API server then warns about any pod template that would
+ * violate it, and a warning fails the dry-run check below.
+ */
 function ensureNamespace(name: string): void {
   if (kube(['get', 'namespace', name]).status === 0) return;
   mustKube(['create', 'namespace', name]);
   createdNamespaces.push(name);
+  mustKube([
+    'label',
+    'namespace',
+    name,
+    'pod-security.kubernetes.io/enforce=restricted',
+    'pod-security.kubernetes.io/warn=restricted',
+  ]);
 }
 
 /**
@@ -96,6 +108,19 @@ describe.skipIf(!kubeconfig)(suiteName, () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/serverside-applied \(server dry run\)/);
+  });
+
+  it('the API server warns about a pod template the restricted standard forbids, so that check is real', () => {
+    const namespace = `kubeops-dry-run-root-${runId}`;
+    ensureNamespace(namespace);
+    const manifest = renderText(helm, { preset: 'dev', namespace }).replace(
+      'allowPrivilegeEscalation: false',
+      'allowPrivilegeEscalation: true',
+    );
+    const result = dryRun(manifest);
+    expect(result.stderr).toMatch(
+      /would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/,
+    );
   });
 
   it('the API server rejects a field the CRD does not declare, so the check is real', () => {
