@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -237,6 +237,26 @@ describe('presets', () => {
       podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'kubeops' } },
       policyTypes: ['Ingress', 'Egress'],
     });
+  });
+});
+
+describe('values.schema.json', () => {
+  it('refers to nothing outside itself', () => {
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref' || key === '$schema' || key === '$id')
+            refs.push(`${key} ${String(value)}`);
+          walk(value);
+        }
+      }
+    };
+    walk(JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')));
+    expect(refs.filter((r) => r.startsWith('$ref') && !r.startsWith('$ref #/'))).toEqual([]);
+    expect(refs.filter((r) => r.startsWith('$id'))).toEqual([]);
+    expect(refs.filter((r) => r.startsWith('$ref')).length).toBeGreaterThan(5);
   });
 });
 
