@@ -54,8 +54,12 @@ const web = (rule: string) => on(rule, 'Deployment', 'web');
 export const PLANTED_MANIFEST_CASES: PlantedCase[] = [
   {
     id: 'privileged container',
-    mutate: (o) => (container(o).securityContext.privileged = true),
-    expect: [web('container-privileged')],
+    // Valid only with privilege escalation allowed, as the API server insists.
+    mutate: (o) => {
+      container(o).securityContext.privileged = true;
+      container(o).securityContext.allowPrivilegeEscalation = true;
+    },
+    expect: [web('container-privileged'), web('container-privilege-escalation')],
   },
   {
     id: 'privilege escalation allowed',

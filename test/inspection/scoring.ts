@@ -19,21 +19,30 @@ export interface CorpusScore {
 
 const key = (rule: string, kind: string, name: string) => `${rule} ${kind}/${name}`;
 
-/** Compares what the engine reported with what each planted fault must produce. */
+/** A name ending in `*` matches by prefix: pods of a workload get generated names. */
+function matches(expected: ExpectedFinding, finding: Finding): boolean {
+  if (expected.rule !== finding.ruleId || expected.kind !== finding.resource.kind) return false;
+  return expected.name.endsWith('*')
+    ? finding.resource.name.startsWith(expected.name.slice(0, -1))
+    : expected.name === finding.resource.name;
+}
+
+/**
+ * Compares what the engine reported with what each planted fault must
+ * produce: an expectation is met by at least one matching finding, and a
+ * finding matching no expectation is a false alarm.
+ */
 export function scoreCase(
   id: string,
   expected: ExpectedFinding[],
   findings: Finding[],
 ): CaseOutcome {
-  const wanted = new Set(expected.map((e) => key(e.rule, e.kind, e.name)));
-  const got = new Set(findings.map((f) => key(f.ruleId, f.resource.kind, f.resource.name)));
+  const missed = expected.filter((e) => !findings.some((f) => matches(e, f)));
   return {
     id,
-    matched: [...wanted].filter((k) => got.has(k)).length,
-    missed: expected.filter((e) => !got.has(key(e.rule, e.kind, e.name))),
-    unexpected: findings.filter(
-      (f) => !wanted.has(key(f.ruleId, f.resource.kind, f.resource.name)),
-    ),
+    matched: expected.length - missed.length,
+    missed,
+    unexpected: findings.filter((f) => !expected.some((e) => matches(e, f))),
   };
 }
 
