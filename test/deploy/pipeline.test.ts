@@ -31,10 +31,15 @@ interface Application {
 
 let actionlint = '';
 let kubeconform = '';
+let shellcheck = '';
 let work = '';
 
 beforeAll(() => {
-  ({ actionlint, kubeconform } = installTools('actionlint', 'kubeconform'));
+  ({ actionlint, kubeconform, shellcheck } = installTools(
+    'actionlint',
+    'kubeconform',
+    'shellcheck',
+  ));
   work = mkdtempSync(join(tmpdir(), 'kubeops-pipeline-'));
 }, 45 * 60_000);
 
@@ -43,8 +48,8 @@ afterAll(() => {
 });
 
 describe('CI workflow', () => {
-  it('passes actionlint', () => {
-    const result = run(actionlint, ['-no-color'], { cwd: repo });
+  it('passes actionlint, with shellcheck on every run: script', () => {
+    const result = run(actionlint, ['-no-color', '-shellcheck', shellcheck], { cwd: repo });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -54,12 +59,19 @@ describe('CI workflow', () => {
     run('mkdir', ['-p', dir]);
     writeFileSync(
       join(dir, 'ci.yaml'),
-      'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          fetch-dept: 1\n      - run: echo ${{ github.nope }}\n',
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          fetch-dept: 1\n      - run: echo ${{ github.nope }}\n      - run: cp $HOME/a *.txt\n',
     );
-    const result = run(actionlint, ['-no-color', join(dir, 'ci.yaml')]);
+    const result = run(actionlint, ['-no-color', '-shellcheck', shellcheck, join(dir, 'ci.yaml')]);
     expect(result.status).not.toBe(0);
     expect(result.stdout).toContain('input "fetch-dept" is not defined');
     expect(result.stdout).toContain('property "nope" is not defined');
+    expect(result.stdout).toContain('SC2086');
+  });
+
+  it('builds its tools with a script that passes shellcheck', () => {
+    const result = run(shellcheck, ['-x', 'test/tools/install.sh'], { cwd: repo });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 
   it('lints, tests, then publishes the image and the chart as OCI', () => {

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs (or reuses) the delivery tools: helm, the helm-unittest plugin,
-# kubeconform, actionlint and hadolint. Each lands in
+# kubeconform, actionlint and hadolint (and shellcheck, from Debian). Each lands in
 #   ${KUBEOPS_CACHE:-~/.cache/kubeops}/tools/<name>-<version>/
 # keyed by the version in versions.env, written to a temporary directory and
 # renamed, so an interrupted build never leaves a half-installed tool.
 #
 # Usage: test/tools/install.sh <tool>...
 # Prints one line per tool, in the order asked:
-#   helm, kubeconform, actionlint, hadolint  the binary's path
+#   helm, kubeconform, actionlint, hadolint, shellcheck  the binary's path
 #   helm-unittest                            the plugin directory to use as HELM_PLUGINS
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=SCRIPTDIR/versions.env
 source "$here/versions.env"
 cache="${KUBEOPS_CACHE:-$HOME/.cache/kubeops}/tools"
 mkdir -p "$cache"
@@ -133,7 +134,19 @@ PY
   echo "$dir/hadolint"
 }
 
-[ $# -gt 0 ] || die "usage: $0 <helm|helm-unittest|kubeconform|actionlint|hadolint>..."
+# The shell linter comes from Debian (actionlint also runs it on workflow
+# scripts); it is the system's package, not cached here.
+install_shellcheck() {
+  if ! command -v shellcheck >/dev/null 2>&1; then
+    export LOG_TAG=tools
+    # shellcheck source=SCRIPTDIR/../lib/common.sh
+    source "$here/../lib/common.sh"
+    ensure_packages shellcheck shellcheck
+  fi
+  command -v shellcheck
+}
+
+[ $# -gt 0 ] || die "usage: $0 <helm|helm-unittest|kubeconform|actionlint|hadolint|shellcheck>..."
 for tool in "$@"; do
   case "$tool" in
     helm) install_helm ;;
@@ -141,6 +154,7 @@ for tool in "$@"; do
     kubeconform) install_kubeconform ;;
     actionlint) install_actionlint ;;
     hadolint) install_hadolint ;;
+    shellcheck) install_shellcheck ;;
     *) die "unknown tool: $tool" ;;
   esac
 done
