@@ -22,6 +22,12 @@ export interface Principal {
 export interface PermissionScope {
   cluster?: string | undefined;
   namespace?: string | undefined;
+  /**
+   * The cluster decides the namespaces (its requests are impersonated, so its
+   * RBAC answers): a grant on any namespace of the cluster is enough to reach
+   * it, and a user bound to one namespace gets the cluster's own 403 elsewhere.
+   */
+  anyNamespace?: boolean | undefined;
 }
 
 export interface Grant {
@@ -40,7 +46,9 @@ export function permissionMatches(granted: string, wanted: string): boolean {
 /** A grant covers a scope when it is bound at or above it (global ⊃ cluster ⊃ namespace). */
 export function grantCovers(grant: Grant, permission: string, scope: PermissionScope): boolean {
   if (grant.cluster !== null && grant.cluster !== scope.cluster) return false;
-  if (grant.namespace !== null && grant.namespace !== scope.namespace) return false;
+  if (grant.namespace !== null && grant.namespace !== scope.namespace && !scope.anyNamespace) {
+    return false;
+  }
   return grant.permissions.some((p) => permissionMatches(p, permission));
 }
 

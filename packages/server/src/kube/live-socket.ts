@@ -93,7 +93,10 @@ export class LiveSocket {
           `A socket may hold ${MAX_SUBSCRIPTIONS} subscriptions`,
         );
       }
-      await this.authorizer.require(this.principal, 'clusters:read', { cluster: message.cluster });
+      await this.authorizer.require(this.principal, 'clusters:read', {
+        cluster: message.cluster,
+        anyNamespace: true,
+      });
       const cluster = await this.clusters.get(message.cluster);
       const resource = await cluster.resolve(message.group, message.version, message.resource);
       const cache = cluster.cache(resource);

@@ -54,6 +54,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
   const { clusters } = kubeModuleOf(ctx);
   const onCluster = requirePermission('clusters:read', (r) => ({
     cluster: (r.params as { cluster: string }).cluster,
+    anyNamespace: true,
   }));
   const live = (request: FastifyRequest) =>
     clusters.get((request.params as { cluster: string }).cluster);
