@@ -7,7 +7,7 @@ import type { JsonSchema } from './json-schema-check.js';
  * Changes whenever the prompt or the answer schema changes, so cached
  * answers to an older prompt are not reused.
  */
-export const PROMPT_VERSION = 'kubeops-explain-2025-06.1';
+export const PROMPT_VERSION = 'kubeops-explain-2025-06.2';
 
 export const SYSTEM_PROMPT = [
   'You are the KubeOps Kubernetes troubleshooting analyst.',
@@ -31,6 +31,7 @@ const MAX_CONTEXT_LINE_CHARS = 300;
 const MAX_EVENTS = 10;
 const MAX_LOG_LINES = 20;
 const MAX_CHANGES = 5;
+const MAX_REMEDIATION_STEPS = 8;
 
 export function buildBatchPrompt(
   batch: Finding[],
@@ -93,7 +94,13 @@ export function buildBatchPrompt(
 export function answerSchema(findingIds: string[], evidenceIds: string[]): JsonSchema {
   const evidence: JsonSchema =
     evidenceIds.length > 0
-      ? { type: 'array', minItems: 1, items: { type: 'string', enum: evidenceIds } }
+      ? // maxItems keeps small models from citing the same item until they run out of tokens.
+        {
+          type: 'array',
+          minItems: 1,
+          maxItems: evidenceIds.length,
+          items: { type: 'string', enum: evidenceIds },
+        }
       : { type: 'array', maxItems: 0, items: { type: 'string' } };
   return {
     type: 'object',
@@ -112,7 +119,12 @@ export function answerSchema(findingIds: string[], evidenceIds: string[]): JsonS
             finding: { type: 'string', enum: findingIds },
             rootCause: { type: 'string', minLength: 1 },
             evidence,
-            remediation: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            remediation: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_REMEDIATION_STEPS,
+              items: { type: 'string', minLength: 1 },
+            },
             confidence: { type: 'number', minimum: 0, maximum: 1 },
           },
         },
