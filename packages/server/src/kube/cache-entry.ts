@@ -1,8 +1,8 @@
+import type { ObjectCodec } from './object-codec.js';
 import type { WatchedItem } from './watch-loop.js';
 
 /**
- * One cached object, kept small: the stripped object as a JSON string (a
- * one-byte string costs about its length) plus the few fields queries filter
+ * One cached object, kept small: the stripped object, compressed, plus the few fields queries filter
  * and sort on. Objects are parsed only for the page being returned.
  */
 export interface CacheEntry {
@@ -17,8 +17,12 @@ export interface CacheEntry {
   readonly labels: Readonly<Record<string, string>>;
   /** Printer column values from the API server (Name and Age left out: they are name and created). */
   readonly cells: readonly unknown[];
-  readonly json: string;
+  /** The stripped object, encoded by `codec` (compressed); read it with `objectJson`. */
+  readonly body: string;
+  readonly codec: ObjectCodec;
 }
+
+export const objectJson = (entry: CacheEntry): string => entry.codec.decode(entry.body);
 
 /** Fields the API server sends that no view needs: dropped before caching. */
 const BULK_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
@@ -44,6 +48,7 @@ export function entryOf(
   item: WatchedItem,
   keepCells: (cells: unknown[]) => unknown[],
   pool: StringPool,
+  codec: ObjectCodec,
 ): CacheEntry {
   const object = item.object;
   const meta = object.metadata;
@@ -69,6 +74,7 @@ export function entryOf(
     created: Number.isNaN(created) ? 0 : created,
     labels,
     cells: item.cells ? keepCells(item.cells).map((c) => pool.intern(c)) : [],
-    json: JSON.stringify(object),
+    body: codec.encode(JSON.stringify(object)),
+    codec,
   };
 }

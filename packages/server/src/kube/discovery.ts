@@ -201,19 +201,43 @@ export class Discovery {
       this.client,
       '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
       {
-        onEvent: () => this.scheduleRefresh(),
-        onReset: () => this.scheduleRefresh(),
+        onEvent: (type, item) => {
+          const crd = item.object as Crd & {
+            status?: { conditions?: Array<{ type: string; status: string }> };
+          };
+          const key = `${crd.spec?.group}/${crd.spec?.names?.plural}`;
+          const established = crd.status?.conditions?.some(
+            (c) => c.type === 'Established' && c.status === 'True',
+          );
+          if (type === 'DELETED') this.expected.delete(key);
+          else if (established) this.expected.add(key);
+          this.scheduleRefresh(0);
+        },
+        onListEnd: () => this.scheduleRefresh(0),
       },
     );
     this.crdWatch.start();
   }
 
-  private scheduleRefresh(): void {
+  /** Established CRDs seen on the watch: discovery is refreshed until it serves them all. */
+  private readonly expected = new Set<string>();
+
+  private scheduleRefresh(attempt: number): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => {
-      this.openApi.clear();
-      this.refresh().catch(() => undefined);
-    }, 100);
+    this.refreshTimer = setTimeout(
+      () => {
+        this.openApi.clear();
+        this.refresh()
+          .then(() => {
+            const served = new Set(this.resources.map((r) => `${r.group}/${r.resource}`));
+            // The API server publishes a new CRD in discovery a moment after marking it Established.
+            if ([...this.expected].some((k) => !served.has(k)) && attempt < 40)
+              this.scheduleRefresh(attempt + 1);
+          })
+          .catch(() => (attempt < 40 ? this.scheduleRefresh(attempt + 1) : undefined));
+      },
+      attempt === 0 ? 100 : 250,
+    );
     this.refreshTimer.unref();
   }
 

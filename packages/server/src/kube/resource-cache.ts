@@ -2,6 +2,7 @@ import type { ApiResource, CacheStatus, PrinterColumn } from '@kubeops/contracts
 import type { KubeClient } from './kube-client.js';
 import { collectionPath } from './discovery.js';
 import { StringPool, entryOf, type CacheEntry } from './cache-entry.js';
+import { ObjectCodec } from './object-codec.js';
 import { SortedIndex, type SortKeyOf } from './sorted-index.js';
 import { WatchLoop, type WatchEventType, type WatchedItem } from './watch-loop.js';
 
@@ -31,6 +32,7 @@ export class ResourceCache {
   columns: PrinterColumn[] = [];
   private keptCells: number[] = [];
   private readonly pool = new StringPool();
+  private readonly codec = new ObjectCodec();
   private readonly indexes = new Map<string, SortedIndex>();
   private readonly listeners = new Set<CacheListener>();
   private readonly history: CacheChange[] = [];
@@ -48,10 +50,11 @@ export class ResourceCache {
       collectionPath(resource),
       {
         onColumns: (columns) => this.setColumns(columns),
-        onList: (items, rv) => this.replaceAll(items, rv),
+        onListPage: (items, rv) => this.listPage(items, rv),
+        onListEnd: (rv) => this.listEnd(rv),
         onEvent: (type, item, rv) => this.apply(type, item, rv),
       },
-      { table: true, listChunk: 2000 },
+      { table: true, listChunk: 500 },
     );
   }
 
@@ -124,24 +127,37 @@ export class ResourceCache {
   }
 
   private entry(item: WatchedItem): CacheEntry {
-    return entryOf(item, (cells) => this.keptCells.map((i) => cells[i] ?? null), this.pool);
+    return entryOf(
+      item,
+      (cells) => this.keptCells.map((i) => cells[i] ?? null),
+      this.pool,
+      this.codec,
+    );
   }
 
-  /** A (re)list: emits per-object changes against what was cached, so subscribers never need a full reload. */
-  private replaceAll(items: WatchedItem[], rv: string): void {
-    const seen = new Set<string>();
-    const first = this.entries.size === 0 && this.historyFrom === undefined;
+  /** Keys seen by the list in progress; a relist emits per-object changes, so subscribers never need a full reload. */
+  private listed: Set<string> | undefined;
+  private firstList = true;
+
+  private listPage(items: WatchedItem[], rv: string): void {
+    this.listed ??= new Set();
     for (const item of items) {
       const entry = this.entry(item);
-      seen.add(entry.key);
+      this.listed.add(entry.key);
       const previous = this.entries.get(entry.key);
       if (previous && previous.resourceVersion === entry.resourceVersion) continue;
-      this.put(previous ? 'MODIFIED' : 'ADDED', entry, previous, rv, !first);
+      this.put(previous ? 'MODIFIED' : 'ADDED', entry, previous, rv, !this.firstList);
     }
+  }
+
+  private listEnd(rv: string): void {
+    const listed = this.listed ?? new Set<string>();
     for (const [key, previous] of this.entries) {
-      if (!seen.has(key)) this.put('DELETED', previous, previous, rv, true);
+      if (!listed.has(key)) this.put('DELETED', previous, previous, rv, true);
     }
-    if (first) this.historyFrom = rv;
+    this.listed = undefined;
+    if (this.firstList) this.historyFrom = rv;
+    this.firstList = false;
   }
 
   private apply(type: WatchEventType, item: WatchedItem, rv: string): void {

@@ -1,6 +1,6 @@
 import type { PrinterColumn, ResourceRow } from '@kubeops/contracts';
 import { invalidInput } from '../core/errors.js';
-import type { CacheEntry } from './cache-entry.js';
+import { objectJson, type CacheEntry } from './cache-entry.js';
 import { parseLabelSelector, type LabelSelector } from './label-selector.js';
 import type { ResourceCache } from './resource-cache.js';
 import { comparePosition, type SortKeyOf, type SortValue } from './sorted-index.js';
@@ -92,7 +92,7 @@ function fieldReader(path: string, columns: PrinterColumn[]): (entry: CacheEntry
   if (!/^[A-Za-z0-9_.-]+$/.test(path))
     throw invalidInput('fieldSelector', `${JSON.stringify(path)} is not a field path`);
   // Not a column: read it from the stored object (slower, still no request to the cluster).
-  return (e) => readPath(JSON.parse(e.json), path);
+  return (e) => readPath(JSON.parse(objectJson(e)), path);
 }
 
 function parseFields(text: string | undefined, columns: PrinterColumn[]): FieldFilter[] {
@@ -233,7 +233,7 @@ export function rowOf(entry: CacheEntry, withObject: boolean): ResourceRow {
     createdAt: entry.created ? new Date(entry.created).toISOString() : null,
     labels: entry.labels as Record<string, string>,
     cells: entry.cells as unknown[],
-    ...(withObject ? { object: JSON.parse(entry.json) as unknown } : {}),
+    ...(withObject ? { object: JSON.parse(objectJson(entry)) as unknown } : {}),
   };
 }
 

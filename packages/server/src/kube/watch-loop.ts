@@ -35,8 +35,13 @@ export interface WatchedItem {
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface WatchHandlers {
-  /** A complete (re)list: the handler replaces what it holds. */
-  onList?(items: WatchedItem[], resourceVersion: string): void;
+  /**
+   * A complete (re)list arrives a page at a time, so no more than one page of
+   * parsed objects is ever held; after the last page the handler drops what
+   * the list did not contain.
+   */
+  onListPage?(items: WatchedItem[], resourceVersion: string): void;
+  onListEnd?(resourceVersion: string): void;
   onEvent(type: WatchEventType, item: WatchedItem, resourceVersion: string): void;
   onColumns?(columns: PrinterColumn[]): void;
   /** The watch is (re)connected or lost. */
@@ -148,7 +153,6 @@ export class WatchLoop {
   }
 
   private async list(): Promise<void> {
-    const items: WatchedItem[] = [];
     let next: string | undefined;
     let resourceVersion = '';
     do {
@@ -164,13 +168,14 @@ export class WatchLoop {
         timeoutMs: 120_000,
         signal: this.abort.signal,
       });
-      items.push(...this.itemsOf(page));
-      next = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      this.handlers.onListPage?.(this.itemsOf(page), resourceVersion);
+      next = page.metadata?.continue || undefined;
     } while (next && !this.stopped);
+    if (this.stopped) return;
     this.lists += 1;
     this.resourceVersion = resourceVersion;
-    this.handlers.onList?.(items, resourceVersion);
+    this.handlers.onListEnd?.(resourceVersion);
     this.synced = true;
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestNamespace, deleteNamespace, waitFor } from '../../../../test/support/cluster.js';
+import { objectJson } from '../../src/kube/cache-entry.js';
 import { adminCore, bindUser, kubeTestEnv, principal, type KubeTestEnv } from './support.js';
 
 describe('resource cache and query API', () => {
@@ -67,7 +68,7 @@ describe('resource cache and query API', () => {
     expect(first.cache.columns.map((c) => c.name)).toEqual(
       expect.arrayContaining(['Ready', 'Status', 'Restarts', 'Node']),
     );
-    expect(JSON.parse(first.result.items[0]!.json).metadata.managedFields).toBeUndefined();
+    expect(JSON.parse(objectJson(first.result.items[0]!)).metadata.managedFields).toBeUndefined();
   });
 
   it('sorts by printer columns and filters on fields, following changes without relisting', async () => {

@@ -1,0 +1,412 @@
+/**
+ * npm run bench:kube [-- --50k]
+ *
+ * Scale benchmark of the KubeOps resource cache against a dedicated local
+ * cluster (kwok, 100 fake nodes): creates 10,000 pods (and 50,000 with
+ * --50k or BENCH_50K=1), starts a KubeOps server in its own process, and
+ * measures over HTTP
+ *   - p50/p95 of a filtered, sorted page of 100 pods from KubeOps,
+ *   - the same question asked of the kube-apiserver directly (a LIST of the
+ *     matching pods, sorted by the client, since the API server cannot sort),
+ *   - resident memory of the server per cached pod,
+ *   - delay from a change at the API server to the WebSocket message with 100
+ *     subscribed clients.
+ * The last line is the 10k-pod summary.
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import WebSocket from 'ws';
+import { endpointOf, parseKubeconfig } from '../../packages/server/src/clusters/kubeconfig.js';
+import { KubeClient } from '../../packages/server/src/kube/kube-client.js';
+import { kb, ms, percentile } from './stats.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const CLUSTER = process.env.KUBEOPS_BENCH_CLUSTER ?? 'kubeops-bench';
+const SIZES = [
+  10_000,
+  ...(process.argv.includes('--50k') || process.env.BENCH_50K === '1' ? [50_000] : []),
+];
+const NAMESPACES = 10;
+const NODES = 100;
+const log = (line: string) => console.log(line);
+
+function clusterEnv(): Record<string, string> {
+  const env = {
+    ...process.env,
+    KUBEOPS_TEST_CLUSTER_NAME: CLUSTER,
+    KUBEOPS_TEST_NODES: String(NODES),
+  };
+  const out = execFileSync('bash', [resolve(repo, 'test/cluster/up.sh')], {
+    cwd: repo,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const file = out.trim().split('\n').pop()!;
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  run: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await run(items[next++]!);
+    }),
+  );
+}
+
+function podBody(i: number) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `pod-${i}`,
+      labels: {
+        'kubeops.io/bench': 'true',
+        app: `app-${i % 50}`,
+        tier: ['web', 'api', 'db'][i % 3]!,
+        'pod-template-hash': `h${i % 500}`,
+      },
+      annotations: { 'kubeops.io/owner': `team-${i % 7}` },
+    },
+    spec: {
+      nodeName: `kwok-node-${i % NODES}`,
+      containers: [
+        {
+          name: 'app',
+          image: `registry.example.com/team-${i % 7}/app-${i % 50}:1.${i % 10}.0`,
+          ports: [{ containerPort: 8080, name: 'http' }],
+          env: [
+            { name: 'LOG_LEVEL', value: 'info' },
+            { name: 'REGION', value: 'eu-1' },
+          ],
+          resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+          readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+        },
+      ],
+    },
+  };
+}
+
+async function podCount(admin: KubeClient): Promise<number> {
+  const page = await admin.request<{ items: unknown[]; metadata: { remainingItemCount?: number } }>(
+    {
+      path: '/api/v1/pods',
+      query: { labelSelector: 'kubeops.io/bench=true', limit: 1 },
+    },
+  );
+  return page.items.length + (page.metadata.remainingItemCount ?? 0);
+}
+
+async function ensurePods(admin: KubeClient, total: number): Promise<void> {
+  for (let n = 0; n < NAMESPACES; n++) {
+    await admin
+      .request({
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        body: { metadata: { name: `bench-${n}` } },
+      })
+      .catch(() => undefined);
+  }
+  const have = await podCount(admin);
+  if (have >= total) return;
+  const started = performance.now();
+  const todo = Array.from({ length: total - have }, (_, k) => have + k);
+  await pool(todo, 48, async (i) => {
+    await admin
+      .request({
+        method: 'POST',
+        path: `/api/v1/namespaces/bench-${i % NAMESPACES}/pods`,
+        body: podBody(i),
+      })
+      .catch((e: { status?: number }) => {
+        if (e.status !== 409) throw e;
+      });
+  });
+  const seconds = (performance.now() - started) / 1000;
+  log(
+    `created ${todo.length} pods in ${seconds.toFixed(1)} s (${Math.round(todo.length / seconds)}/s, parallel POSTs of bare Pods bound to nodes)`,
+  );
+}
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  token: string;
+  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  stop(): Promise<void>;
+}
+
+function startServer(kubeconfig: string): Promise<Server> {
+  const child = fork(resolve(import.meta.dirname, 'server.ts'), [], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, BENCH_KUBECONFIG_TEXT: kubeconfig, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waitFor = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        resolve(m as T);
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`KubeOps server exited with ${code}`)));
+    });
+  return waitFor<{ url: string; token: string }>('ready').then(({ url, token }) => ({
+    child,
+    url,
+    token,
+    memory() {
+      const answer = waitFor<{ rss: number; heapUsed: number; external: number }>('memory');
+      child.send({ type: 'memory' });
+      return answer;
+    },
+    async stop() {
+      child.send({ type: 'stop' });
+      await new Promise((r) => child.once('exit', r));
+    },
+  }));
+}
+
+const QUERIES = [
+  'labelSelector=app%3Dapp-7&sort=-age',
+  'namespace=bench-3&sort=Node',
+  'labelSelector=tier%20in%20(web%2Capi)&fieldSelector=Status%3DRunning&sort=name',
+  'q=pod-12&sort=-name',
+  'labelSelector=app%20notin%20(app-1%2Capp-2)&sort=-Restarts',
+];
+
+async function timed(run: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+async function kubeopsPage(
+  server: Server,
+  query: string,
+): Promise<{ total: number; items: unknown[] }> {
+  const res = await fetch(
+    `${server.url}/api/v1/clusters/bench/resources/core/v1/pods?${query}&limit=100`,
+    {
+      headers: { authorization: `Bearer ${server.token}` },
+    },
+  );
+  if (res.status !== 200) throw new Error(`KubeOps answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { total: number; items: unknown[] };
+}
+
+interface Figures {
+  pods: number;
+  p50: number;
+  p95: number;
+  directP50: number;
+  directP95: number;
+  perPodRss: number;
+  perPodHeap: number;
+  wsP50?: number;
+  wsP95?: number;
+}
+
+async function measureQueries(
+  server: Server,
+  admin: KubeClient,
+  pods: number,
+): Promise<Pick<Figures, 'p50' | 'p95' | 'directP50' | 'directP95'>> {
+  for (let i = 0; i < 25; i++) await kubeopsPage(server, QUERIES[i % QUERIES.length]!);
+  const samples: number[] = [];
+  for (let i = 0; i < 300; i++)
+    samples.push(
+      await timed(async () => void (await kubeopsPage(server, QUERIES[i % QUERIES.length]!))),
+    );
+  // The API server cannot sort: a client wanting "the newest 100 pods of app-7" lists every match and sorts itself.
+  const direct: number[] = [];
+  const rounds = pods > 20_000 ? 10 : 20;
+  for (let i = 0; i < rounds; i++) {
+    direct.push(
+      await timed(async () => {
+        const list = await admin.request<{
+          items: Array<{ metadata: { creationTimestamp: string; name: string } }>;
+        }>({
+          path: '/api/v1/pods',
+          query: { labelSelector: 'app=app-7' },
+          timeoutMs: 120_000,
+        });
+        list.items
+          .sort((a, b) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))
+          .slice(0, 100);
+      }),
+    );
+  }
+  return {
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    directP50: percentile(direct, 50),
+    directP95: percentile(direct, 95),
+  };
+}
+
+async function measureWebSocket(
+  server: Server,
+  admin: KubeClient,
+): Promise<{ p50: number; p95: number; delivered: number; expected: number }> {
+  const CLIENTS = 100;
+  const CHANGES = 40;
+  const sentAt = new Map<string, number>();
+  const delays: number[] = [];
+  const sockets = await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      const socket = new WebSocket(
+        `${server.url.replace(/^http/, 'ws')}/api/v1/ws?access_token=${server.token}`,
+      );
+      await new Promise((r, j) => socket.once('open', r).once('error', j));
+      const snapshot = new Promise<void>((resolve) => {
+        socket.on('message', (data) => {
+          const arrived = performance.now();
+          const message = JSON.parse(String(data)) as {
+            type: string;
+            changes?: Array<{ row: { labels: Record<string, string> } }>;
+          };
+          if (message.type === 'snapshot') resolve();
+          for (const change of message.changes ?? []) {
+            const at = sentAt.get(change.row.labels.seq ?? '');
+            if (at !== undefined) delays.push(arrived - at);
+          }
+        });
+      });
+      socket.send(
+        JSON.stringify({
+          type: 'subscribe',
+          id: `c${c}`,
+          cluster: 'bench',
+          group: 'core',
+          version: 'v1',
+          resource: 'pods',
+          namespace: 'bench-0',
+          sort: '-age',
+          limit: 100,
+        }),
+      );
+      await snapshot;
+      return socket;
+    }),
+  );
+  const run = Date.now().toString(36);
+  for (let k = 0; k < CHANGES; k++) {
+    const seq = `${run}-${k}`;
+    sentAt.set(seq, performance.now());
+    await admin.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/bench-0/pods/pod-${k * NAMESPACES}`,
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { seq } } },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const s of sockets) s.close();
+  return {
+    p50: percentile(delays, 50),
+    p95: percentile(delays, 95),
+    delivered: delays.length,
+    expected: CLIENTS * CHANGES,
+  };
+}
+
+async function main(): Promise<void> {
+  const env = clusterEnv();
+  const kubeconfig = execFileSync(
+    resolve(env.BIN_DIR!, 'kubectl'),
+    ['config', 'view', '--raw', '--flatten', '--kubeconfig', env.KUBECONFIG!],
+    { encoding: 'utf8' },
+  );
+  const parsed = parseKubeconfig(kubeconfig);
+  const admin = new KubeClient(
+    endpointOf(parsed, parsed['current-context']!, CLUSTER),
+    {},
+    undefined,
+    120_000,
+  );
+  await admin
+    .request({
+      method: 'POST',
+      path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      body: {
+        metadata: { name: 'kubeops-bench-admin' },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'cluster-admin',
+        },
+        subjects: [{ kind: 'User', name: 'kubeops:bench', apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    })
+    .catch(() => undefined);
+
+  const results: Figures[] = [];
+  for (const pods of SIZES) {
+    log(`--- ${pods} pods on ${NODES} fake nodes (cluster ${CLUSTER}) ---`);
+    await ensurePods(admin, pods);
+    const server = await startServer(kubeconfig);
+    try {
+      // Discovery, RBAC caches and the namespace list first, so the next figure is the pods alone.
+      const warm = await fetch(`${server.url}/api/v1/clusters/bench/namespaces`, {
+        headers: { authorization: `Bearer ${server.token}` },
+      });
+      if (warm.status !== 200) throw new Error(`namespaces: ${warm.status} ${await warm.text()}`);
+      const before = await server.memory();
+      const fill = await timed(async () => {
+        while ((await kubeopsPage(server, 'labelSelector=kubeops.io%2Fbench%3Dtrue')).total < pods)
+          await new Promise((r) => setTimeout(r, 200));
+      });
+      const after = await server.memory();
+      const perPodRss = (after.rss - before.rss) / pods;
+      const perPodHeap =
+        (after.heapUsed + after.external - before.heapUsed - before.external) / pods;
+      log(
+        `cache filled in ${(fill / 1000).toFixed(1)} s; server memory per cached pod: ${kb(perPodRss)} resident (RSS delta), ${kb(perPodHeap)} heap+external after GC`,
+      );
+      const q = await measureQueries(server, admin, pods);
+      log(`KubeOps page of 100 (filtered, sorted, over HTTP): p50 ${ms(q.p50)}, p95 ${ms(q.p95)}`);
+      log(
+        `direct LIST from kube-apiserver + client sort: p50 ${ms(q.directP50)}, p95 ${ms(q.directP95)} (KubeOps ${(q.directP50 / q.p50).toFixed(0)}x faster at p50)`,
+      );
+      const figures: Figures = { pods, ...q, perPodRss, perPodHeap };
+      if (pods === SIZES[0]) {
+        const ws = await measureWebSocket(server, admin);
+        log(
+          `change at API server -> WebSocket message, 100 clients: p50 ${ms(ws.p50)}, p95 ${ms(ws.p95)} (${ws.delivered}/${ws.expected} delivered)`,
+        );
+        figures.wsP50 = ws.p50;
+        figures.wsP95 = ws.p95;
+      }
+      results.push(figures);
+    } finally {
+      await server.stop();
+    }
+  }
+  admin.close();
+  for (const r of results.slice(1)) {
+    log(
+      `summary ${r.pods} pods: KubeOps page p50 ${ms(r.p50)} p95 ${ms(r.p95)} (bar 60 ms); direct LIST p50 ${ms(r.directP50)}; ${kb(r.perPodRss)} resident per pod`,
+    );
+  }
+  const r = results[0]!;
+  log(
+    `summary ${r.pods} pods: KubeOps page p50 ${ms(r.p50)} p95 ${r.p95.toFixed(1)} ms (bar 25 ms); direct LIST p50 ${ms(r.directP50)} p95 ${ms(r.directP95)}; ` +
+      `${kb(r.perPodRss)} resident per pod (bar 4 KB); change-to-client p95 ${ms(r.wsP95 ?? Number.NaN)} (bar 100 ms)`,
+  );
+}
+
+await main();

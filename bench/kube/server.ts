@@ -1,0 +1,58 @@
+/**
+ * The KubeOps side of the benchmark, in a process of its own so its memory
+ * and event loop are measured alone: an embedded database, one admin user,
+ * the bench cluster registered from its kubeconfig, the HTTP API listening on
+ * a loopback port. Talks to the driver over IPC.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createContext } from '../../packages/server/src/context.js';
+import { loadConfig } from '../../packages/server/src/core/config.js';
+import { createLogger } from '../../packages/server/src/core/logging.js';
+import { buildApp } from '../../packages/server/src/http/app.js';
+import { kubeModuleOf } from '../../packages/server/src/kube/kube-module.js';
+
+const kubeconfig = process.env.BENCH_KUBECONFIG_TEXT;
+if (!kubeconfig || !process.send) throw new Error('started by bench/kube/run.ts');
+const dataDir = mkdtempSync(join(tmpdir(), 'kubeops-bench-'));
+const config = loadConfig({
+  env: {
+    KUBEOPS_DATA_DIR: dataDir,
+    KUBEOPS_LOG_LEVEL: 'silent',
+    KUBEOPS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    KUBEOPS_RATE_LIMIT_MAX: '1000000',
+  },
+});
+const ctx = await createContext(config, createLogger('silent'), { bootstrap: false });
+const user = await ctx.users.create({
+  username: 'bench',
+  password: randomBytes(16).toString('hex'),
+});
+await ctx.roles.bind({ role: 'admin', subjectKind: 'user', subject: user.id });
+const session = await ctx.auth.issue(user, 'password');
+const kube = kubeModuleOf(ctx);
+await kube.registry.register({ source: 'kubeconfig', kubeconfig, name: 'bench' }, null);
+const app = await buildApp(ctx);
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+
+const gc = (globalThis as { gc?: () => void }).gc;
+function memory() {
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'memory') process.send!({ type: 'memory', ...memory() });
+  if (message.type === 'stop') {
+    void app.close().then(async () => {
+      await ctx.lifecycle.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  }
+});
+process.send({ type: 'ready', url, token: session.accessToken, ...memory() });
