@@ -381,6 +381,29 @@ describe('migrations Job', () => {
   });
 });
 
+describe('Argo CD sync order', () => {
+  const wave = (m: Manifest): number =>
+    Number(m.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+
+  it.each(presets)(
+    '%s: secrets, then databases, then migrations, then the application',
+    (preset) => {
+      const manifests = render(helm, { preset });
+      const waves = (kinds: string[]) => manifests.filter((m) => kinds.includes(m.kind)).map(wave);
+      const secrets = waves(['Secret', 'ExternalSecret', 'SealedSecret']);
+      const databases = waves(['StatefulSet']);
+      const migrations = waves(['Job']);
+      const application = waves(['Deployment']);
+      expect(application.length).toBeGreaterThan(0);
+      expect(Math.max(...secrets, -3)).toBeLessThan(
+        Math.min(...databases, -2, ...migrations, ...application),
+      );
+      expect(Math.max(...databases, -2)).toBeLessThan(Math.min(...migrations, -1, ...application));
+      expect(Math.max(...migrations, -1)).toBeLessThan(Math.min(...application));
+    },
+  );
+});
+
 describe('cluster permissions', () => {
   it.each(presets)(
     '%s: the ClusterRole only impersonates and lists/watches, and never reads Secrets',
