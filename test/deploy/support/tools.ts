@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 export const repo = resolve(import.meta.dirname, '../../..');
 export const chartDir = resolve(repo, 'deploy/helm/kubeops');
 
-export type ToolName = 'helm' | 'helm-unittest' | 'kubeconform' | 'actionlint' | 'hadolint';
+export type ToolName =
+  'helm' | 'helm-unittest' | 'kubeconform' | 'actionlint' | 'hadolint' | 'shellcheck';
 
 /**
  * Builds (first time) or finds (cached by version) the delivery tools through
