@@ -1,4 +1,5 @@
 import type { ServerContext } from './context.js';
+import { inspectionRunnerComponent } from './inspector/inspector-module.js';
 
 /** A background part of the cdc or inspector target (a watcher, a scheduler). */
 export interface TargetComponent {
@@ -13,5 +14,5 @@ export interface TargetComponent {
  */
 export const TARGET_COMPONENTS: Record<'cdc' | 'inspector', TargetComponent[]> = {
   cdc: [],
-  inspector: [],
+  inspector: [inspectionRunnerComponent],
 };

@@ -5,6 +5,9 @@ import { registerAuthRoutes } from '../auth/routes/auth-routes.js';
 import { registerMeRoutes } from '../auth/routes/me-routes.js';
 import { registerRoleRoutes } from '../auth/routes/role-routes.js';
 import { registerUserRoutes } from '../auth/routes/user-routes.js';
+import { registerClusterRoutes } from '../clusters/routes.js';
+import { registerKubeRoutes } from '../kube/routes.js';
+import { registerInspectorRoutes } from '../inspector/routes.js';
 
 /** A module's routes: `register<Module>Routes(app, ctx)`. */
 export type RouteModule = (app: FastifyInstance, ctx: ServerContext) => void | Promise<void>;
@@ -19,4 +22,7 @@ export const API_ROUTE_MODULES: RouteModule[] = [
   registerUserRoutes,
   registerRoleRoutes,
   registerAuditRoutes,
+  registerClusterRoutes,
+  registerKubeRoutes,
+  registerInspectorRoutes,
 ];

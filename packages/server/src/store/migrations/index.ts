@@ -1,10 +1,16 @@
 import type { MigrationSet } from '../migrate.js';
 import { coreMigrations } from './core.js';
-import { aiMigrations } from './ai.js';
 import { clusterMigrations } from '../../clusters/migrations.js';
+import { inspectorMigrations } from '../../inspector/migrations.js';
+import { aiMigrations } from './ai.js';
 
 /**
  * Every module's migrations, in the order their tables depend on each other.
  * A module with tables of its own exports a MigrationSet and is listed here.
  */
-export const MIGRATIONS: MigrationSet[] = [coreMigrations, clusterMigrations, aiMigrations];
+export const MIGRATIONS: MigrationSet[] = [
+  coreMigrations,
+  clusterMigrations,
+  inspectorMigrations,
+  aiMigrations,
+];
