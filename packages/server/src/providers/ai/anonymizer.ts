@@ -186,7 +186,8 @@ export class Anonymizer {
     // Paths name list items by their name: spec.containers[app].image.
     for (const m of path.matchAll(/(\w+)\[([^\]]+)\]/g)) {
       const name = m[2]!;
-      if (/^\d+$/.test(name)) continue;
+      // Only what could be an object or container name; label keys and indexes are not.
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || /^\d+$/.test(name)) continue;
       this.register(name, /containers$|containerStatuses$/i.test(m[1]!) ? 'container' : 'name');
     }
   }

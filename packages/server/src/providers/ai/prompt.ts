@@ -1,5 +1,6 @@
 import type { Finding, KubeObject } from '@kubeops/inspect';
 import type { Anonymizer } from './anonymizer.js';
+import { redactCredentials } from './credential-redaction.js';
 import { refKey, type OwnerIndex, type SnapshotContext } from './batching.js';
 import type { JsonSchema } from './json-schema-check.js';
 
@@ -43,7 +44,7 @@ export function buildBatchPrompt(
   const evidenceIds = new Map<string, { fingerprint: string; index: number }>();
   // Only data passes through the anonymizer; instructions and the schema stay verbatim
   // even if a label value happens to equal a word in them.
-  const a = (text: string) => anonymizer.text(text);
+  const a = (text: string) => anonymizer.text(redactCredentials(text));
   const lines: string[] = ['Explain these Kubernetes inspection findings.', '', 'Findings:'];
   batch.forEach((finding, i) => {
     const id = `F${i + 1}`;

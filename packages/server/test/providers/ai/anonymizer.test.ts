@@ -245,9 +245,12 @@ describe('anonymization', () => {
         expect(provider.sent).toHaveLength(1);
         const outgoing = JSON.stringify(provider.sent);
         for (const value of sensitiveValues(s)) expect(outgoing).not.toContain(value);
-        // The context really was part of the prompt, in token form.
-        expect(outgoing).toMatch(/log ns-\d+\/pod-\d+\/container-\d+: ERROR cannot reach host-\d+/);
-        expect(outgoing).toMatch(/change .* by user-\d+/);
+        // The context really was part of the prompt, in token form (a value shared by two
+        // roles, say a user named like a namespace, keeps its first token).
+        expect(outgoing).toMatch(
+          /log [a-z]+-\d+\/[a-z]+-\d+\/[a-z]+-\d+: ERROR cannot reach host-\d+/,
+        );
+        expect(outgoing).toMatch(/change .* by [a-z]+-\d+/);
         // The answer comes back with the real values.
         const explanation = result.explanations[0]!;
         expect(explanation.source).toBe('ai');

@@ -106,6 +106,52 @@ describe('explainFindings with a provider', () => {
     expect(result.budget.usedTokens).toBe(2 * 160);
   });
 
+  it('blanks credentials that logs and events print before anything is sent', async () => {
+    const { findings, objects, events } = shopFindings();
+    const { server, provider } = await model((turn) => validAnswer(turn));
+    const leaky = [
+      ...events,
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'e2', namespace: 'shop' },
+        involvedObject: { kind: 'Pod', namespace: 'shop', name: 'web-7d9f-bbbbb' },
+        reason: 'Unhealthy',
+        message: 'probe sent Authorization: Bearer abcdefghijklmnop0123',
+      },
+    ];
+    const logs = [
+      {
+        namespace: 'shop',
+        pod: 'web-7d9f-aaaaa',
+        container: 'app',
+        lines: [
+          'connecting to postgres://app:pa55w0rd-x@db.shop.svc:5432/orders',
+          { t: '2025-06-01T10:00:00Z', line: 'login with DB_PASSWORD=hunter2-prod failed' },
+        ],
+      },
+    ];
+    await explainFindings(findings.slice(0, 3), { objects, events: leaky, logs }, { provider });
+    const sent = JSON.stringify(server.requests.map((r) => r.body));
+    for (const secret of ['abcdefghijklmnop0123', 'pa55w0rd-x', 'hunter2-prod', 'db.shop.svc'])
+      expect(sent).not.toContain(secret);
+    expect(sent).toContain('Bearer [redacted]');
+    expect(sent).toContain('DB_PASSWORD=[redacted] failed');
+  });
+
+  it('sends real names when anonymization is switched off', async () => {
+    const { findings, objects } = shopFindings();
+    const { server, provider } = await model((turn) => validAnswer(turn));
+    const result = await explainFindings(
+      findings.slice(3),
+      { objects },
+      { provider, anonymize: false },
+    );
+    const prompt = (server.requests[0]!.body.messages as Array<{ content: string }>)[1]!.content;
+    expect(prompt).toContain('resource: PersistentVolumeClaim shop/cache-data');
+    expect(result.explanations[0]!.rootCause).toBe('shop/cache-data cannot reach its database');
+  });
+
   it('cuts large groups into batches of the configured size', async () => {
     const { findings, objects } = shopFindings();
     const { server, provider } = await model((turn) => validAnswer(turn));
