@@ -196,6 +196,18 @@ describe('credentials', () => {
     expect(findings('env-credentials', snapshot([deployment('ok')]))).toEqual([]);
   });
 
+  it('reports a URL with a literal password, not one whose password Kubernetes expands', () => {
+    const withUrl = (name: string, url: string) =>
+      deployment(name, { containers: [container({ env: [{ name: 'CONN', value: url }] })] });
+    const literal = findings(
+      'env-credentials',
+      snapshot([withUrl('lit', 'postgres://app:s3cretpw@db/app')]),
+    );
+    expect(literal[0]?.evidence.map((e) => e.text)).toEqual(['URL with a password']);
+    const expanded = withUrl('ref', 'postgresql://app:$(DB_PASSWORD)@db:5432/app');
+    expect(findings('env-credentials', snapshot([expanded]))).toEqual([]);
+  });
+
   it('reports credentials in ConfigMap keys and in config files inside them', () => {
     const cm = (data: Record<string, string>) =>
       obj('v1', 'ConfigMap', 'app-config', { data }, { namespace: 'shop' });

@@ -17,7 +17,9 @@ const SECRET_VALUES: Array<[string, RegExp]> = [
   ['GitHub token', /\bgh[pousr]_[A-Za-z0-9]{36,}\b/],
   ['Slack token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
   ['Google API key', /\bAIza[0-9A-Za-z_-]{35}\b/],
-  ['URL with a password', /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i],
+  // A password spelled `$(VAR)` is expanded by Kubernetes from another
+  // variable (usually a secretKeyRef): the spec itself holds no secret.
+  ['URL with a password', /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:(?!\$\([A-Za-z0-9_]+\)@)[^\s@/]+@/i],
   ['JSON Web Token', /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/],
 ];
 
