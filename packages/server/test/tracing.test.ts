@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/context.js';
+import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/logging.js';
 import { kubeopsTracer } from '../src/core/tracing.js';
 import { buildApp } from '../src/http/app.js';
@@ -188,5 +189,26 @@ describe('OpenTelemetry tracing, when not configured', () => {
       await ctx.lifecycle.close();
       await env.cleanup();
     }
+  });
+});
+
+describe('tracing settings', () => {
+  it('takes the collector from KUBEOPS_OTEL_EXPORTER_OTLP_ENDPOINT, else the standard OTel name', () => {
+    const both = loadConfig({
+      env: {
+        KUBEOPS_OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.kubeops:4318',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318',
+      },
+    });
+    expect(both.tracing.endpoint).toBe('http://collector.kubeops:4318');
+    const standard = loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' } });
+    expect(standard.tracing.endpoint).toBe('http://other:4318');
+    expect(loadConfig({ env: {} }).tracing.endpoint).toBeUndefined();
+  });
+
+  it('rejects an endpoint that is not an http(s) URL, naming the key', () => {
+    expect(() =>
+      loadConfig({ env: { KUBEOPS_OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' } }),
+    ).toThrow(/tracing\.endpoint/);
   });
 });
