@@ -1,7 +1,12 @@
 /**
  * The AI layer of KubeOps inspections.
  *
- * Entry point for the inspector:
+ * Entry point for the inspector, from the `ai` config section (AiSettingsSchema):
+ *
+ *   const explain = findingExplainer(config.ai, { db: ctx.db, logger });
+ *   const result = await explain(inspection.findings, snapshot);
+ *
+ * or, assembling the parts by hand:
  *
  *   const provider = config ? createAiProvider(config) : undefined;
  *   const cache = new PostgresExplanationCache(ctx.db);
@@ -47,6 +52,13 @@ export { OllamaProvider, type OllamaConfig } from './ollama.js';
 export { CustomHttpProvider, type CustomHttpConfig } from './custom-http.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './http-transport.js';
 export { explainFindings, DEFAULT_TOKEN_BUDGET, type ExplainOptions } from './explain.js';
+export {
+  findingExplainer,
+  AiSettingsSchema,
+  AiProviderConfigSchema,
+  type AiSettings,
+  type FindingExplainer,
+} from './settings.js';
 export type {
   ExplainResult,
   Explanation,
