@@ -192,6 +192,22 @@ describe('NATS JetStream event bus', () => {
     expect(after.seen).toEqual(range(5, 9));
   });
 
+  it('makes the stream and its consumers again when NATS lost them', async () => {
+    const publisher = replica();
+    const bus = replica();
+    const got = collect(bus, 'changes.services', 'restore');
+    for (const n of range(1, 3)) await publisher.publish('changes.services', { n });
+    await until('the first 3', () => got.seen.length === 3);
+
+    const nc = await connect({ servers: new URL(natsUrl()).host });
+    await (await nc.jetstreamManager()).streams.delete(stream);
+    await nc.close();
+
+    for (const n of range(4, 6)) await publisher.publish('changes.services', { n });
+    await until('the events after the loss', () => got.seen.length >= 6, 20_000);
+    expect(got.seen).toEqual(range(1, 6));
+  });
+
   it('redelivers an event whose handler failed', async () => {
     const publisher = replica();
     const bus = replica();

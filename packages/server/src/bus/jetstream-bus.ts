@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  ErrorCode,
   JSONCodec,
   RetentionPolicy,
   StorageType,
@@ -155,6 +156,10 @@ export class JetStreamBus implements EventBus {
       } else if (status.type === 'reconnect') {
         this.lastError = undefined;
         this.logger.info({ server: this.options.server }, 'event bus reconnected');
+        // A NATS that came back without its storage has no stream until someone makes it.
+        void this.ensureStream(nc).catch((error: unknown) =>
+          this.logger.warn({ err: (error as Error).message }, 'event bus: cannot restore stream'),
+        );
       }
     }
   }
@@ -202,13 +207,20 @@ export class JetStreamBus implements EventBus {
   async publish(subject: string, data: unknown): Promise<void> {
     const full = this.subjectOf(subject);
     if (this.closing) throw this.unavailable(new Error('the bus is closed'));
-    const nc = await this.connection(this.options.publishTimeoutMs ?? 5000);
+    const timeout = this.options.publishTimeoutMs ?? 5000;
+    const nc = await this.connection(timeout);
+    const send = () => nc.jetstream().publish(full, codec.encode(data), { timeout });
     try {
-      await nc.jetstream().publish(full, codec.encode(data), {
-        timeout: this.options.publishTimeoutMs ?? 5000,
-      });
+      await send();
     } catch (error) {
-      throw this.unavailable(error);
+      // No stream answers for the subject (it was deleted, or NATS lost its storage): make it again once.
+      if ((error as NatsError).code !== ErrorCode.NoResponders) throw this.unavailable(error);
+      try {
+        await this.ensureStream(nc);
+        await send();
+      } catch (retryError) {
+        throw this.unavailable(retryError);
+      }
     }
   }
 
@@ -266,7 +278,8 @@ export class JetStreamBus implements EventBus {
     try {
       await jsm.consumers.info(this.options.stream, name);
     } catch (error) {
-      if (apiCode(error) !== CONSUMER_NOT_FOUND) throw error;
+      if (apiCode(error) === STREAM_NOT_FOUND) await this.ensureStream(nc);
+      else if (apiCode(error) !== CONSUMER_NOT_FOUND) throw error;
       const config: Partial<ConsumerConfig> = {
         durable_name: name,
         filter_subject: sub.subject,
@@ -293,7 +306,8 @@ export class JetStreamBus implements EventBus {
       let messages: ConsumerMessages | undefined;
       try {
         const consumer = await this.ensureConsumer(nc, sub, group);
-        messages = await consumer.consume({ max_messages: 64 });
+        // Missing stream or consumer ends the messages, so the loop above makes them again.
+        messages = await consumer.consume({ max_messages: 64, abort_on_missing_resource: true });
         const current = messages;
         sub.stop = () => void current.close().catch(() => undefined);
         if (sub.stopped) current.stop();
