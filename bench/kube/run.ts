@@ -141,16 +141,37 @@ async function ensurePods(admin: KubeClient, total: number): Promise<void> {
 
 interface Server {
   child: ChildProcess;
+  database: string;
   url: string;
   token: string;
   memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
   stop(): Promise<void>;
 }
 
-function startServer(kubeconfig: string): Promise<Server> {
+/** PostgreSQL from test/services when it can be started there; undefined means the server uses its embedded database. */
+function databaseUrl(): string | undefined {
+  try {
+    const out = execFileSync(
+      'bash',
+      [resolve(repo, 'test/services/services.sh'), 'up', 'postgres'],
+      { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const file = out.trim().split('\n').pop()!;
+    return /^DATABASE_URL=(.*)$/m.exec(readFileSync(file, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function startServer(kubeconfig: string, database: string | undefined): Promise<Server> {
   const child = fork(resolve(import.meta.dirname, 'server.ts'), [], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: { ...process.env, BENCH_KUBECONFIG_TEXT: kubeconfig, NODE_OPTIONS: '' },
+    env: {
+      ...process.env,
+      BENCH_KUBECONFIG_TEXT: kubeconfig,
+      NODE_OPTIONS: '',
+      ...(database ? { BENCH_DATABASE_URL: database } : {}),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waitFor = <T>(type: string) =>
@@ -163,20 +184,23 @@ function startServer(kubeconfig: string): Promise<Server> {
       child.on('message', onMessage);
       child.once('exit', (code) => reject(new Error(`KubeOps server exited with ${code}`)));
     });
-  return waitFor<{ url: string; token: string }>('ready').then(({ url, token }) => ({
-    child,
-    url,
-    token,
-    memory() {
-      const answer = waitFor<{ rss: number; heapUsed: number; external: number }>('memory');
-      child.send({ type: 'memory' });
-      return answer;
-    },
-    async stop() {
-      child.send({ type: 'stop' });
-      await new Promise((r) => child.once('exit', r));
-    },
-  }));
+  return waitFor<{ url: string; token: string; database: string }>('ready').then(
+    ({ url, token, database }) => ({
+      child,
+      database,
+      url,
+      token,
+      memory() {
+        const answer = waitFor<{ rss: number; heapUsed: number; external: number }>('memory');
+        child.send({ type: 'memory' });
+        return answer;
+      },
+      async stop() {
+        child.send({ type: 'stop' });
+        await new Promise((r) => child.once('exit', r));
+      },
+    }),
+  );
 }
 
 const QUERIES = [
@@ -260,11 +284,19 @@ async function measureQueries(
 async function measureWebSocket(
   server: Server,
   admin: KubeClient,
-): Promise<{ p50: number; p95: number; delivered: number; expected: number }> {
+): Promise<{
+  p50: number;
+  p95: number;
+  afterAnswerP95: number;
+  delivered: number;
+  expected: number;
+}> {
   const CLIENTS = 100;
   const CHANGES = 40;
   const sentAt = new Map<string, number>();
+  const answeredAt = new Map<string, number>();
   const delays: number[] = [];
+  const afterAnswer: number[] = [];
   const sockets = await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
       const socket = new WebSocket(
@@ -280,8 +312,11 @@ async function measureWebSocket(
           };
           if (message.type === 'snapshot') resolve();
           for (const change of message.changes ?? []) {
-            const at = sentAt.get(change.row.labels.seq ?? '');
+            const seq = change.row.labels.seq ?? '';
+            const at = sentAt.get(seq);
             if (at !== undefined) delays.push(arrived - at);
+            const answered = answeredAt.get(seq);
+            if (answered !== undefined) afterAnswer.push(arrived - answered);
           }
         });
       });
@@ -312,6 +347,7 @@ async function measureWebSocket(
       contentType: 'application/merge-patch+json',
       body: { metadata: { labels: { seq } } },
     });
+    answeredAt.set(seq, performance.now());
     await new Promise((r) => setTimeout(r, 100));
   }
   await new Promise((r) => setTimeout(r, 1500));
@@ -319,6 +355,7 @@ async function measureWebSocket(
   return {
     p50: percentile(delays, 50),
     p95: percentile(delays, 95),
+    afterAnswerP95: percentile(afterAnswer, 95),
     delivered: delays.length,
     expected: CLIENTS * CHANGES,
   };
@@ -355,28 +392,42 @@ async function main(): Promise<void> {
     .catch(() => undefined);
 
   const results: Figures[] = [];
-  for (const pods of SIZES) {
-    log(`--- ${pods} pods on ${NODES} fake nodes (cluster ${CLUSTER}) ---`);
-    await ensurePods(admin, pods);
-    const server = await startServer(kubeconfig);
-    try {
-      // Discovery, RBAC caches and the namespace list first, so the next figure is the pods alone.
-      const warm = await fetch(`${server.url}/api/v1/clusters/bench/namespaces`, {
-        headers: { authorization: `Bearer ${server.token}` },
-      });
-      if (warm.status !== 200) throw new Error(`namespaces: ${warm.status} ${await warm.text()}`);
-      const before = await server.memory();
+  const database = databaseUrl();
+  log(`--- ${SIZES[0]} pods on ${NODES} fake nodes (cluster ${CLUSTER}) ---`);
+  await ensurePods(admin, SIZES[0]!);
+  // One server for every phase: at 50k it has followed the extra 40k pods through its watch.
+  const server = await startServer(kubeconfig, database);
+  log(
+    `KubeOps server: separate process, HTTP on loopback, ${server.database} database, one cluster registered`,
+  );
+  try {
+    // Discovery, RBAC caches and the namespace list first, so the next figure is the pods alone.
+    const warm = await fetch(`${server.url}/api/v1/clusters/bench/namespaces`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    if (warm.status !== 200) throw new Error(`namespaces: ${warm.status} ${await warm.text()}`);
+    let previous = await server.memory();
+    let previousPods = 0;
+    for (const pods of SIZES) {
+      if (pods !== SIZES[0]) {
+        log(`--- ${pods} pods on ${NODES} fake nodes ---`);
+        await ensurePods(admin, pods);
+      }
       const fill = await timed(async () => {
         while ((await kubeopsPage(server, 'labelSelector=kubeops.io%2Fbench%3Dtrue')).total < pods)
           await new Promise((r) => setTimeout(r, 200));
       });
-      const after = await server.memory();
-      const perPodRss = (after.rss - before.rss) / pods;
+      const memory = await server.memory();
+      const added = pods - previousPods;
+      const perPodRss = (memory.rss - previous.rss) / added;
       const perPodHeap =
-        (after.heapUsed + after.external - before.heapUsed - before.external) / pods;
+        (memory.heapUsed + memory.external - previous.heapUsed - previous.external) / added;
       log(
-        `cache filled in ${(fill / 1000).toFixed(1)} s; server memory per cached pod: ${kb(perPodRss)} resident (RSS delta), ${kb(perPodHeap)} heap+external after GC`,
+        `cache holds ${pods} pods (${(fill / 1000).toFixed(1)} s after they existed); memory per cached pod for these ${added}: ` +
+          `${kb(perPodRss)} resident (RSS delta after GC), ${kb(perPodHeap)} heap+external; server RSS ${(memory.rss / 2 ** 20).toFixed(0)} MB`,
       );
+      previous = memory;
+      previousPods = pods;
       const q = await measureQueries(server, admin, pods);
       log(`KubeOps page of 100 (filtered, sorted, over HTTP): p50 ${ms(q.p50)}, p95 ${ms(q.p95)}`);
       log(
@@ -386,15 +437,16 @@ async function main(): Promise<void> {
       if (pods === SIZES[0]) {
         const ws = await measureWebSocket(server, admin);
         log(
-          `change at API server -> WebSocket message, 100 clients: p50 ${ms(ws.p50)}, p95 ${ms(ws.p95)} (${ws.delivered}/${ws.expected} delivered)`,
+          `change -> WebSocket message, 100 clients, timed from sending the PATCH: p50 ${ms(ws.p50)}, p95 ${ms(ws.p95)}; ` +
+            `from the PATCH answer: p95 ${ms(ws.afterAnswerP95)} (${ws.delivered}/${ws.expected} delivered)`,
         );
         figures.wsP50 = ws.p50;
         figures.wsP95 = ws.p95;
       }
       results.push(figures);
-    } finally {
-      await server.stop();
     }
+  } finally {
+    await server.stop();
   }
   admin.close();
   for (const r of results.slice(1)) {

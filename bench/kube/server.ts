@@ -17,12 +17,16 @@ import { kubeModuleOf } from '../../packages/server/src/kube/kube-module.js';
 const kubeconfig = process.env.BENCH_KUBECONFIG_TEXT;
 if (!kubeconfig || !process.send) throw new Error('started by bench/kube/run.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'kubeops-bench-'));
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const schema = `bench_${randomBytes(4).toString('hex')}`;
 const config = loadConfig({
   env: {
     KUBEOPS_DATA_DIR: dataDir,
     KUBEOPS_LOG_LEVEL: 'silent',
     KUBEOPS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     KUBEOPS_RATE_LIMIT_MAX: '1000000',
+    // PostgreSQL as in production when the driver found one; the embedded database otherwise.
+    ...(databaseUrl ? { KUBEOPS_DATABASE_URL: databaseUrl, KUBEOPS_DATABASE_SCHEMA: schema } : {}),
   },
 });
 const ctx = await createContext(config, createLogger('silent'), { bootstrap: false });
@@ -49,10 +53,18 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'memory') process.send!({ type: 'memory', ...memory() });
   if (message.type === 'stop') {
     void app.close().then(async () => {
+      if (databaseUrl)
+        await ctx.db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
       await ctx.lifecycle.close();
       rmSync(dataDir, { recursive: true, force: true });
       process.exit(0);
     });
   }
 });
-process.send({ type: 'ready', url, token: session.accessToken, ...memory() });
+process.send({
+  type: 'ready',
+  url,
+  token: session.accessToken,
+  database: ctx.db.kind,
+  ...memory(),
+});

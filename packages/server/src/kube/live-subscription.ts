@@ -3,25 +3,16 @@ import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
 import type { CacheEntry } from './cache-entry.js';
 import type { LiveCluster } from './live-cluster.js';
 import type { CacheChange, ResourceCache } from './resource-cache.js';
-import { matchesQuery, rowOf, runQuery, type CompiledQuery } from './resource-query.js';
+import {
+  matchesQuery,
+  rowJson as serialized,
+  runQuery,
+  type CompiledQuery,
+} from './resource-query.js';
 import type { WatchEventType } from './watch-loop.js';
 
 /** Changes within this window reach the client as one message, one state per object. */
 export const COALESCE_MS = 15;
-
-const rowJson = new WeakMap<CacheEntry, string>();
-const rowsWithObject = new WeakMap<CacheEntry, string>();
-
-/** An entry's row as JSON, built once per change however many clients receive it. */
-function serialized(entry: CacheEntry, withObject: boolean): string {
-  const memo = withObject ? rowsWithObject : rowJson;
-  let json = memo.get(entry);
-  if (json === undefined) {
-    json = JSON.stringify(rowOf(entry, withObject));
-    memo.set(entry, json);
-  }
-  return json;
-}
 
 export type Send = (message: string) => void;
 

@@ -237,6 +237,23 @@ export function rowOf(entry: CacheEntry, withObject: boolean): ResourceRow {
   };
 }
 
+const rowJsonMemo = new WeakMap<CacheEntry, string>();
+const rowWithObjectMemo = new WeakMap<CacheEntry, string>();
+
+/**
+ * An entry's row as JSON, built once per version of the object (entries are
+ * immutable) however many pages and sockets send it.
+ */
+export function rowJson(entry: CacheEntry, withObject: boolean): string {
+  const memo = withObject ? rowWithObjectMemo : rowJsonMemo;
+  let json = memo.get(entry);
+  if (json === undefined) {
+    json = JSON.stringify(rowOf(entry, withObject));
+    memo.set(entry, json);
+  }
+  return json;
+}
+
 /** Sort order of two entries under a query (for clients merging deltas into a page). */
 export const compareUnder = (query: CompiledQuery, a: CacheEntry, b: CacheEntry) =>
   comparePosition(query.sortKey(a), a.key, query.sortKey(b), b.key) * (query.descending ? -1 : 1);

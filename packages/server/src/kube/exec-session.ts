@@ -1,0 +1,130 @@
+import WebSocket from 'ws';
+import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
+
+/** Kubernetes remote command channels (v4/v5 channel protocols). */
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const STATUS = 3;
+const RESIZE = 4;
+const CLOSE = 255;
+
+export interface ExecOptions {
+  namespace: string;
+  pod: string;
+  container?: string | undefined;
+  command: string[];
+  tty: boolean;
+}
+
+/** What the browser and KubeOps say to each other on an exec socket (JSON text frames). */
+export type ExecClientMessage =
+  | { type: 'stdin'; data: string }
+  | { type: 'resize'; cols: number; rows: number }
+  | { type: 'close' };
+
+/**
+ * Bridges a browser socket to the API server's exec endpoint as the user:
+ * stdin and resize go in on channels 0 and 4, stdout/stderr come back on 1
+ * and 2, and the exit status on 3. Resolves with the exit status when either
+ * side ends.
+ */
+export function bridgeExec(
+  browser: WebSocket,
+  client: ImpersonatingClient,
+  options: ExecOptions,
+): Promise<{ exitCode: number | null; reason: string }> {
+  const url = client.url(
+    `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods/${encodeURIComponent(options.pod)}/exec`,
+  );
+  for (const c of options.command) url.searchParams.append('command', c);
+  if (options.container) url.searchParams.set('container', options.container);
+  url.searchParams.set('stdin', 'true');
+  url.searchParams.set('stdout', 'true');
+  url.searchParams.set('stderr', String(!options.tty));
+  url.searchParams.set('tty', String(options.tty));
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const upstream = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
+    headers: client.headers() as Record<string, string>,
+    ...client.tlsOptions(),
+  });
+  const send = (message: unknown) =>
+    browser.readyState === browser.OPEN && browser.send(JSON.stringify(message));
+  const frame = (channel: number, data: Buffer | string) =>
+    Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(data) ? data : Buffer.from(data)]);
+
+  return new Promise((resolve) => {
+    let exitCode: number | null = null;
+    let done = false;
+    const finish = (reason: string) => {
+      if (done) return;
+      done = true;
+      send({ type: 'exit', exitCode, reason });
+      upstream.close();
+      browser.close();
+      resolve({ exitCode, reason });
+    };
+    upstream.on('open', () => send({ type: 'started', protocol: upstream.protocol }));
+    upstream.on('message', (data: Buffer) => {
+      const channel = data[0];
+      const payload = data.subarray(1);
+      if (channel === STDOUT || channel === STDERR)
+        send({ type: channel === STDOUT ? 'stdout' : 'stderr', data: payload.toString('utf8') });
+      else if (channel === STATUS) {
+        try {
+          const status = JSON.parse(payload.toString('utf8')) as {
+            status?: string;
+            details?: { causes?: Array<{ reason?: string; message?: string }> };
+          };
+          const code = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+          exitCode = status.status === 'Success' ? 0 : code ? Number(code) : 1;
+        } catch {
+          exitCode = 1;
+        }
+      }
+    });
+    upstream.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.on('end', () => {
+        let message = body;
+        try {
+          message = (JSON.parse(body) as { message?: string }).message ?? body;
+        } catch {
+          // not a Status
+        }
+        send({ type: 'error', status: response.statusCode, message });
+        finish(`refused: ${response.statusCode}`);
+      });
+    });
+    upstream.on('error', (error) => {
+      send({ type: 'error', message: error.message });
+      finish('error');
+    });
+    upstream.on('close', () => finish('ended'));
+    browser.on('message', (raw) => {
+      let message: ExecClientMessage;
+      try {
+        message = JSON.parse(String(raw)) as ExecClientMessage;
+      } catch {
+        return send({
+          type: 'error',
+          message:
+            'send JSON: {"type":"stdin","data":"…"} or {"type":"resize","cols":80,"rows":24}',
+        });
+      }
+      if (upstream.readyState !== upstream.OPEN) return;
+      if (message.type === 'stdin' && typeof message.data === 'string')
+        upstream.send(frame(STDIN, message.data));
+      else if (
+        message.type === 'resize' &&
+        Number.isInteger(message.cols) &&
+        Number.isInteger(message.rows)
+      ) {
+        upstream.send(frame(RESIZE, JSON.stringify({ Width: message.cols, Height: message.rows })));
+      } else if (message.type === 'close' && upstream.protocol === 'v5.channel.k8s.io')
+        upstream.send(Buffer.from([CLOSE, STDIN]));
+    });
+    browser.on('close', () => finish('client closed'));
+  });
+}
