@@ -12,7 +12,7 @@ import {
 import type { WatchEventType } from './watch-loop.js';
 
 /** Changes within this window reach the client as one message, one state per object. */
-export const COALESCE_MS = 15;
+export const COALESCE_MS = 10;
 
 export type Send = (message: string) => void;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestNamespace, deleteNamespace, waitFor } from '../../../../test/support/cluster.js';
 import { objectJson } from '../../src/kube/cache-entry.js';
+import { LiveClusters } from '../../src/kube/live-clusters.js';
 import { adminCore, bindUser, kubeTestEnv, principal, type KubeTestEnv } from './support.js';
 
 describe('resource cache and query API', () => {
@@ -99,5 +100,25 @@ describe('resource cache and query API', () => {
     expect(byNode.result.total).toBe(29);
     expect(cache.listCount).toBe(lists);
     expect(cache.status()).toMatchObject({ synced: true, stalenessMs: 0 });
+  });
+
+  it('stops a cache nobody used for the idle time, and starts it again on the next use', async () => {
+    const clusters = new LiveClusters(
+      env.kube.registry,
+      (p, c) => env.ctx.impersonation(p, c),
+      300,
+    );
+    try {
+      const live = await clusters.get('local');
+      const configmaps = await live.resolve('core', 'v1', 'configmaps');
+      await live.query(viewer, configmaps, { namespace });
+      const started = live.cacheCount();
+      expect(started).toBeGreaterThan(0);
+      await waitFor('the idle caches to stop', async () => live.cacheCount() < started, 10_000);
+      const again = await live.query(viewer, configmaps, { namespace });
+      expect(again.cache.status().synced).toBe(true);
+    } finally {
+      await clusters.close();
+    }
   });
 });
