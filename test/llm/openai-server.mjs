@@ -7,7 +7,8 @@
 // Implements GET /v1/models and POST /v1/chat/completions (non-streaming):
 // messages, max_tokens / max_completion_tokens, temperature, and
 // response_format json_schema / json_object, which constrain decoding with a
-// grammar as llama.cpp's own server does.
+// grammar as llama.cpp's own server does; and POST /api/chat, Ollama's native
+// chat with `format` (a JSON schema or "json") and options.num_predict.
 import { createServer } from 'node:http';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +19,7 @@ const { values: args } = parseArgs({
     model: { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '58080' },
-    threads: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
     context: { type: 'string', default: '4096' },
   },
 });
@@ -92,8 +93,11 @@ function serialized(fn) {
   return run;
 }
 
-async function complete(body, signal) {
-  const messages = body.messages;
+/**
+ * Runs one chat on the model. `format` is what constrains the answer: an
+ * OpenAI response_format, or Ollama's `format` ("json" or a JSON schema).
+ */
+async function generate({ messages, maxTokens, temperature, grammar }, signal) {
   if (!Array.isArray(messages) || messages.length === 0)
     throw Object.assign(new Error('messages must be a non-empty array'), { status: 400 });
   const last = messages[messages.length - 1];
@@ -109,8 +113,6 @@ async function complete(body, signal) {
     if (m.role === 'user') history.push({ type: 'user', text: m.content });
     else if (m.role === 'assistant') history.push({ type: 'model', response: [m.content] });
   }
-  const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens ?? 256);
-  const grammar = await grammarFor(body.response_format);
 
   await sequence.clearHistory();
   const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
@@ -122,36 +124,82 @@ async function complete(body, signal) {
       signal,
       stopOnAbortSignal: true,
       ...(grammar ? { grammar } : {}),
-      ...(typeof body.temperature === 'number' ? { temperature: body.temperature } : {}),
+      ...(typeof temperature === 'number' ? { temperature } : {}),
     });
-    const text = answer.responseText;
-    const promptTokens = messages.reduce(
-      (n, m) => n + model.tokenize(String(m.content)).length + 4,
-      0,
-    );
-    const completionTokens = model.tokenize(text).length;
     return {
-      id: `chatcmpl-${Date.now()}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: modelId,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: text },
-          finish_reason: answer.stopReason === 'maxTokens' ? 'length' : 'stop',
-        },
-      ],
-      usage: {
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
-      },
+      text: answer.responseText,
+      truncated: answer.stopReason === 'maxTokens',
+      promptTokens: messages.reduce((n, m) => n + model.tokenize(String(m.content)).length + 4, 0),
+      completionTokens: model.tokenize(answer.responseText).length,
     };
   } finally {
     session.dispose({ disposeSequence: false });
   }
 }
+
+/** POST /v1/chat/completions */
+async function chatCompletions(body, signal) {
+  const out = await generate(
+    {
+      messages: body.messages,
+      maxTokens: Number(body.max_completion_tokens ?? body.max_tokens ?? 256),
+      temperature: body.temperature,
+      grammar: await grammarFor(body.response_format),
+    },
+    signal,
+  );
+  return {
+    id: `chatcmpl-${Date.now()}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: modelId,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: out.text },
+        finish_reason: out.truncated ? 'length' : 'stop',
+      },
+    ],
+    usage: {
+      prompt_tokens: out.promptTokens,
+      completion_tokens: out.completionTokens,
+      total_tokens: out.promptTokens + out.completionTokens,
+    },
+  };
+}
+
+/** POST /api/chat, Ollama's native protocol (non-streaming only). */
+async function ollamaChat(body, signal) {
+  if (body.stream !== false)
+    throw Object.assign(new Error('only stream: false is implemented'), { status: 400 });
+  const format = body.format;
+  const grammar =
+    format === 'json'
+      ? await grammarFor({ type: 'json_object' })
+      : format && typeof format === 'object'
+        ? await grammarFor({ type: 'json_schema', json_schema: { schema: format } })
+        : undefined;
+  const out = await generate(
+    {
+      messages: body.messages,
+      maxTokens: Number(body.options?.num_predict ?? 256),
+      temperature: body.options?.temperature,
+      grammar,
+    },
+    signal,
+  );
+  return {
+    model: body.model ?? modelId,
+    created_at: new Date().toISOString(),
+    message: { role: 'assistant', content: out.text },
+    done: true,
+    done_reason: out.truncated ? 'length' : 'stop',
+    prompt_eval_count: out.promptTokens,
+    eval_count: out.completionTokens,
+  };
+}
+
+const ROUTES = { '/v1/chat/completions': chatCompletions, '/api/chat': ollamaChat };
 
 const send = (res, status, body) => {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -164,8 +212,8 @@ const server = createServer((req, res) => {
       object: 'list',
       data: [{ id: modelId, object: 'model', owned_by: 'local' }],
     });
-  if (req.method !== 'POST' || req.url !== '/v1/chat/completions')
-    return send(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
+  const route = req.method === 'POST' ? ROUTES[req.url] : undefined;
+  if (!route) return send(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
@@ -179,7 +227,7 @@ const server = createServer((req, res) => {
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     try {
-      send(res, 200, await serialized(() => complete(body, gone.signal)));
+      send(res, 200, await serialized(() => route(body, gone.signal)));
     } catch (error) {
       send(res, error.status ?? 500, { error: { message: error.message } });
     }

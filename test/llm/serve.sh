@@ -17,7 +17,9 @@ source "$here/../lib/common.sh"
 source "$here/versions.env"
 
 PORT="${KUBEOPS_TEST_LLM_PORT:-58080}"
-THREADS="${KUBEOPS_TEST_LLM_THREADS:-2}"
+# One thread by default: llama.cpp's worker threads spin at barriers, and on a
+# busy CI machine two of them ran a 300-token answer 7x slower than one.
+THREADS="${KUBEOPS_TEST_LLM_THREADS:-1}"
 cache="${KUBEOPS_CACHE:-$HOME/.cache/kubeops}/llm"
 dir="$state/llm"
 mkdir -p "$cache" "$dir"

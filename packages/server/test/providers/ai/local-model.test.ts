@@ -79,7 +79,7 @@ describe.runIf(enabled)(
             baseUrl: env.LLM_BASE_URL!,
             model: env.LLM_MODEL!,
             temperature: 0,
-            timeoutMs: 240_000,
+            timeoutMs: 480_000,
             retry: { retries: 0 },
           }),
         );
@@ -151,6 +151,37 @@ describe.runIf(enabled)(
         expect(starved.explanations.every((e) => e.fallbackReason === 'budget_exhausted')).toBe(
           true,
         );
+      },
+      10 * 60_000,
+    );
+
+    it(
+      "speaks Ollama's native /api/chat with the schema in format",
+      async () => {
+        const provider = recording(
+          createAiProvider({
+            type: 'ollama',
+            baseUrl: env.LLM_BASE_URL!.replace(/\/v1$/, ''),
+            model: env.LLM_MODEL!,
+            temperature: 0,
+            timeoutMs: 480_000,
+            retry: { retries: 0 },
+          }),
+        );
+        const { findings, objects } = shopFindings();
+        // A budget for one call: the native protocol needs proving once, not a retry on a slow CPU.
+        const result = await explainFindings(
+          [findings[3]!],
+          { objects },
+          { provider, maxAnswerTokens: 300, tokenBudget: 2_000 },
+        );
+        expect(provider.exchanges).toHaveLength(1);
+        expect(provider.exchanges[0]!.result.text.trimStart().startsWith('{')).toBe(true);
+        expect(provider.exchanges[0]!.result.usage.promptTokens).toBeGreaterThan(100);
+        const explanation = result.explanations[0]!;
+        if (explanation.source === 'ai')
+          expect(explanation.evidence).toEqual([{ fingerprint: 'fp-cache', index: 0 }]);
+        else expect(explanation.fallbackReason).toBe('invalid_output');
       },
       10 * 60_000,
     );
