@@ -110,8 +110,15 @@ export class Anonymizer {
   #worthHiding(value: string): boolean {
     if (value.length < 2 || this.#keep.has(value)) return false;
     if (/\s/.test(value)) return false;
-    // Numbers, booleans and bare versions say nothing about a site and appear everywhere.
+    // Numbers and booleans say nothing about a site and appear everywhere.
     if (/^[-+]?\d+(\.\d+)?$/.test(value) || /^(true|false|yes|no|null|none)$/i.test(value))
+      return false;
+    // Versions ("v1", "v2beta1", "1.25.3") are API and release names, not site names;
+    // four numbers are an IPv4 address, which is.
+    if (
+      /^v\d+(?:(?:alpha|beta)\d*)?$/i.test(value) ||
+      /^v?\d+\.\d+(?:\.\d+)?(?:[-+][\w.]+)?$/.test(value)
+    )
       return false;
     return /[A-Za-z0-9]/.test(value);
   }

@@ -348,6 +348,16 @@ describe('anonymization', () => {
     );
   });
 
+  it('leaves versions, numbers and booleans alone even as label values', () => {
+    const a = new Anonymizer();
+    a.registerValue({
+      metadata: { labels: { version: 'v1', release: '1.25.3', canary: 'true', tier: 'gold-7' } },
+    });
+    expect(a.text('apps/v1 release 1.25.3 canary=true tier gold-7')).toBe(
+      'apps/v1 release 1.25.3 canary=true tier label-1',
+    );
+  });
+
   it('keeps words that only contain a name, and the well-known namespaces', () => {
     const a = new Anonymizer();
     a.registerReference({ kind: 'Deployment', namespace: 'kube-system', name: 'web' });

@@ -152,6 +152,18 @@ describe('explainFindings with a provider', () => {
     expect(result.explanations[0]!.rootCause).toBe('shop/cache-data cannot reach its database');
   });
 
+  it('accepts an answer citing no evidence when the findings have none', async () => {
+    const { findings } = shopFindings();
+    const bare = { ...findings[3]!, evidence: [] };
+    const { server, provider } = await model((turn) => validAnswer(turn));
+    const result = await explainFindings([bare], {}, { provider });
+    const schema = (
+      server.requests[0]!.body.response_format as { json_schema: { schema: unknown } }
+    ).json_schema.schema;
+    expect(JSON.stringify(schema)).toContain('"evidence":{"type":"array","maxItems":0');
+    expect(result.explanations[0]).toMatchObject({ source: 'ai', evidence: [] });
+  });
+
   it('cuts large groups into batches of the configured size', async () => {
     const { findings, objects } = shopFindings();
     const { server, provider } = await model((turn) => validAnswer(turn));
