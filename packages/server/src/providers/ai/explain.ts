@@ -16,7 +16,7 @@ import {
 } from './prompt.js';
 import type { AiProvider, ChatMessage, CompletionResult } from './provider.js';
 import { ruleExplanation } from './rule-explanation.js';
-import { estimateMessagesTokens } from './token-estimate.js';
+import { estimateMessagesTokens, estimateTokens } from './token-estimate.js';
 
 export interface ExplainOptions {
   /** Without one, every finding is explained by its rule. */
@@ -73,12 +73,7 @@ export async function explainFindings(
   const byFingerprint = new Map<string, Explanation>();
   const unique = [...new Map(findings.map((f) => [f.fingerprint, f])).values()];
 
-  const cached = options.cache
-    ? await options.cache.getMany(
-        unique.map((f) => f.fingerprint),
-        scope,
-      )
-    : new Map();
+  const cached = await readCache(options, unique, scope);
   for (const finding of unique) {
     const hit = cached.get(finding.fingerprint);
     if (!hit) continue;
@@ -97,8 +92,11 @@ export async function explainFindings(
     messages: ChatMessage[],
     prompt: BatchPrompt,
   ): Promise<CompletionResult | undefined> => {
+    // The schema travels twice with structured output: in the prompt and in response_format.
     const estimate =
-      estimateMessagesTokens([SYSTEM_PROMPT, ...messages.map((m) => m.content)]) + maxAnswer;
+      estimateMessagesTokens([SYSTEM_PROMPT, ...messages.map((m) => m.content)]) +
+      estimateTokens(JSON.stringify(prompt.schema)) +
+      maxAnswer;
     if (result.budget.usedTokens + estimate > limit) {
       result.budget.exhausted = true;
       return undefined;
@@ -134,62 +132,13 @@ export async function explainFindings(
       continue;
     }
     const prompt = buildBatchPrompt(batch, context, owners, anonymizer);
-    let outcome: Map<string, AnswerItem>;
-    let reason: FallbackReason = 'invalid_output';
-    try {
-      const messages: ChatMessage[] = [{ role: 'user', content: prompt.user }];
-      const first = await call(messages, prompt);
-      if (!first) {
-        stopReason = 'budget_exhausted';
-        outcome = new Map();
-        reason = stopReason;
-      } else {
-        let checked = checkAnswer(first.text, prompt);
-        if (checked.problems.length > 0) {
-          options.logger?.info(
-            { provider: provider.id, problems: checked.problems.slice(0, 5) },
-            'AI answer invalid; retrying once',
-          );
-          const retry = await call(
-            [
-              ...messages,
-              { role: 'assistant', content: first.text },
-              { role: 'user', content: correctionRequest(checked.problems) },
-            ],
-            prompt,
-          );
-          if (retry) {
-            const second = checkAnswer(retry.text, prompt);
-            // Keep whatever either answer got right, preferring the corrected one.
-            checked = {
-              valid: new Map([...checked.valid, ...second.valid]),
-              problems: second.problems,
-            };
-          } else stopReason = 'budget_exhausted';
-        }
-        outcome = checked.valid;
-      }
-    } catch (error) {
-      options.logger?.warn(
-        {
-          provider: provider.id,
-          model: provider.model,
-          code: (error as KubeOpsError).code,
-          err: (error as Error).message,
-        },
-        'AI provider call failed; findings keep their rule explanations',
-      );
-      outcome = new Map();
-      reason = 'provider_error';
-      if (isFatalProviderError(error)) stopReason = 'provider_error';
-      if (!(error instanceof KubeOpsError))
-        result.notes.push(`AI provider ${provider.id} failed: ${(error as Error).message}`);
-      else if (!result.notes.some((n) => n.startsWith(`AI provider ${provider.id}:`)))
-        result.notes.push(`AI provider ${provider.id}: ${error.message}`);
-    }
+    const { outcome, reason, stop } = await explainBatch(prompt, call, options.logger);
+    if (stop) stopReason = stop;
+    if (reason === 'provider_error' && outcome.problem && !result.notes.includes(outcome.problem))
+      result.notes.push(outcome.problem);
 
     for (const [id, finding] of prompt.findingIds) {
-      const item = outcome.get(id);
+      const item = outcome.valid.get(id);
       if (!item) {
         byFingerprint.set(finding.fingerprint, ruleExplanation(finding, reason));
         continue;
@@ -220,6 +169,89 @@ export async function explainFindings(
   }
   result.explanations = findings.map((f) => byFingerprint.get(f.fingerprint)!);
   return result;
+}
+
+type Call = (messages: ChatMessage[], prompt: BatchPrompt) => Promise<CompletionResult | undefined>;
+
+interface BatchOutcome {
+  outcome: { valid: Map<string, AnswerItem>; problem?: string };
+  /** Why the findings without a valid answer fall back to their rule. */
+  reason: FallbackReason;
+  /** Set when no further batch should be sent. */
+  stop?: FallbackReason;
+}
+
+/**
+ * One batch: ask, check, and on an invalid answer ask once more with the
+ * problems listed. Entries valid in either answer are kept, even when the
+ * second call fails.
+ */
+async function explainBatch(
+  prompt: BatchPrompt,
+  call: Call,
+  logger?: Logger,
+): Promise<BatchOutcome> {
+  const valid = new Map<string, AnswerItem>();
+  const messages: ChatMessage[] = [{ role: 'user', content: prompt.user }];
+  try {
+    const first = await call(messages, prompt);
+    if (!first) return { outcome: { valid }, reason: 'budget_exhausted', stop: 'budget_exhausted' };
+    const checked = checkAnswer(first.text, prompt);
+    for (const [id, item] of checked.valid) valid.set(id, item);
+    if (checked.problems.length === 0) return { outcome: { valid }, reason: 'invalid_output' };
+
+    logger?.info({ problems: checked.problems.slice(0, 5) }, 'AI answer invalid; retrying once');
+    const retry = await call(
+      [
+        ...messages,
+        { role: 'assistant', content: first.text },
+        { role: 'user', content: correctionRequest(checked.problems) },
+      ],
+      prompt,
+    );
+    if (!retry) return { outcome: { valid }, reason: 'invalid_output', stop: 'budget_exhausted' };
+    // The corrected answer wins where both are valid.
+    for (const [id, item] of checkAnswer(retry.text, prompt).valid) valid.set(id, item);
+    return { outcome: { valid }, reason: 'invalid_output' };
+  } catch (error) {
+    const code = error instanceof KubeOpsError ? error.code : undefined;
+    logger?.warn(
+      { code, err: (error as Error).message },
+      'AI provider call failed; findings keep their rule explanations',
+    );
+    return {
+      outcome: {
+        valid,
+        problem:
+          error instanceof KubeOpsError
+            ? error.message
+            : `The AI provider failed: ${(error as Error).message}`,
+      },
+      reason: 'provider_error',
+      ...(isFatalProviderError(error) ? { stop: 'provider_error' as const } : {}),
+    };
+  }
+}
+
+async function readCache(
+  options: ExplainOptions,
+  findings: Finding[],
+  scope: { model: string; promptVersion: string },
+): Promise<Map<string, CachedExplanation>> {
+  if (!options.cache) return new Map();
+  try {
+    return await options.cache.getMany(
+      findings.map((f) => f.fingerprint),
+      scope,
+    );
+  } catch (error) {
+    // A cache outage costs tokens, not explanations.
+    options.logger?.warn(
+      { err: (error as Error).message },
+      'could not read cached AI explanations',
+    );
+    return new Map();
+  }
 }
 
 function prepareAnonymizer(

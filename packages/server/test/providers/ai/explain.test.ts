@@ -301,7 +301,7 @@ describe('explainFindings with a provider', () => {
         (e) => e.source === 'rule' && e.fallbackReason === 'provider_error',
       ),
     ).toBe(true);
-    expect(result.notes[0]).toMatch(/AI provider openai-compatible: .*HTTP 500/);
+    expect(result.notes[0]).toMatch(/AI provider openai-compatible answered HTTP 500/);
 
     const denying = await startFakeServer(() => ({ status: 401, body: { error: 'bad key' } }));
     servers.push(denying);
@@ -313,6 +313,30 @@ describe('explainFindings with a provider', () => {
     });
     await explainFindings(findings, { objects }, { provider: unauthorized });
     expect(denying.requests).toHaveLength(1);
+  });
+
+  it('keeps the valid part of an answer when the retry call fails', async () => {
+    const { findings, objects } = shopFindings();
+    const { provider } = await model((turn, i) => {
+      if (i > 0) return { status: 503, body: { error: 'overloaded' } };
+      const answer = JSON.parse(validAnswer(turn)) as { explanations: unknown[] };
+      return JSON.stringify({ explanations: answer.explanations.slice(0, 1) });
+    });
+    const result = await explainFindings(findings.slice(0, 3), { objects }, { provider });
+    expect(result.explanations.map((e) => e.source)).toEqual(['ai', 'rule', 'rule']);
+    expect(result.explanations[1]!.fallbackReason).toBe('provider_error');
+  });
+
+  it('carries on without the cache when the cache cannot be read', async () => {
+    const { findings } = shopFindings();
+    const { server, provider } = await model((turn) => validAnswer(turn));
+    const broken = {
+      getMany: () => Promise.reject(new Error('connection refused')),
+      setMany: () => Promise.reject(new Error('connection refused')),
+    };
+    const result = await explainFindings(findings.slice(3), {}, { provider, cache: broken });
+    expect(server.requests).toHaveLength(1);
+    expect(result.explanations[0]!.source).toBe('ai');
   });
 
   it('never writes the API key to the log', async () => {
