@@ -76,6 +76,8 @@ function matchesExemption(exemption: Exemption, finding: Finding, object: KubeOb
 export class ExemptionMatcher {
   private readonly active: Exemption[];
   readonly expired: Exemption[];
+  /** Most snapshots carry no ignore annotation at all; then no finding needs its owner looked up. */
+  private readonly annotations: boolean;
 
   constructor(
     exemptions: Exemption[],
@@ -85,9 +87,13 @@ export class ExemptionMatcher {
     const usable = exemptions.filter(narrows);
     this.active = usable.filter((e) => (timeOf(e.expiresAt) ?? -Infinity) > now);
     this.expired = usable.filter((e) => !this.active.includes(e));
+    this.annotations = index.snapshot.objects.some(
+      (o) => o.metadata.annotations?.[IGNORE_ANNOTATION] !== undefined,
+    );
   }
 
   match(finding: Finding, object: KubeObject | undefined): AppliedExemption | undefined {
+    if (this.active.length === 0 && !this.annotations) return undefined;
     const exemption = this.active.find((e) => matchesExemption(e, finding, object));
     if (exemption) {
       return {
@@ -97,7 +103,7 @@ export class ExemptionMatcher {
         expiresAt: exemption.expiresAt,
       };
     }
-    return object ? this.annotated(finding, object) : undefined;
+    return object && this.annotations ? this.annotated(finding, object) : undefined;
   }
 
   /** The annotation counts on the object itself and on the workload that owns it. */

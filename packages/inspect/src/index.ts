@@ -34,6 +34,7 @@ export {
   type InspectionOptions,
   type InspectionResult,
   type RuleFailure,
+  type RuleTiming,
 } from './run.js';
 export { summarize, type Summary } from './summary.js';
 export {

@@ -48,14 +48,20 @@ export function createContext(index: SnapshotIndex, options: ResolvedOptions): R
   const wanted = Object.entries(options.productionLabels);
   const hasLabels = (labels: Record<string, string>) =>
     wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
+  // Asked once per workload by most rules; namespaces are few.
+  const system = new Map<string, boolean>();
   return {
     index,
     options,
     now: index.now,
     isSystemNamespace(namespace) {
-      return (
-        namespace !== undefined && options.systemNamespaces.some((p) => globMatch(p, namespace))
-      );
+      if (namespace === undefined) return false;
+      let answer = system.get(namespace);
+      if (answer === undefined) {
+        answer = options.systemNamespaces.some((p) => globMatch(p, namespace));
+        system.set(namespace, answer);
+      }
+      return answer;
     },
     isProduction(object) {
       const namespace = object.metadata.namespace;

@@ -24,6 +24,8 @@ export class SnapshotIndex {
   private readonly seriesByObject = new Map<string, MetricSeries[]>();
   private readonly namespaceNames = new Set<string>();
   private readonly memos = new Map<string, unknown>();
+  private readonly topOwners = new Map<KubeObject, KubeObject>();
+  private readonly controllers = new Map<KubeObject, KubeObject | null>();
   private readonly completeKinds: Set<string> | undefined;
 
   constructor(readonly snapshot: Snapshot) {
@@ -123,6 +125,16 @@ export class SnapshotIndex {
 
   /** The controlling owner present in the snapshot, if any. */
   controllerOf(object: KubeObject): KubeObject | undefined {
+    if (object.metadata.ownerReferences === undefined) return undefined;
+    let owner = this.controllers.get(object);
+    if (owner === undefined) {
+      owner = this.findController(object) ?? null;
+      this.controllers.set(object, owner);
+    }
+    return owner ?? undefined;
+  }
+
+  private findController(object: KubeObject): KubeObject | undefined {
     for (const ref of object.metadata.ownerReferences ?? []) {
       if (ref.controller === false) continue;
       const owner =
@@ -135,6 +147,16 @@ export class SnapshotIndex {
 
   /** Follows controllers up to the object nobody in the snapshot controls (Pod → ReplicaSet → Deployment). */
   topOwner(object: KubeObject): KubeObject {
+    // Asked once per pod by grouping, exemptions and change evidence alike.
+    let top = this.topOwners.get(object);
+    if (!top) {
+      top = this.followControllers(object);
+      this.topOwners.set(object, top);
+    }
+    return top;
+  }
+
+  private followControllers(object: KubeObject): KubeObject {
     let current = object;
     for (let depth = 0; depth < 8; depth++) {
       const owner = this.controllerOf(current);

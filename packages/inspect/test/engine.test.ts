@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALL_RULES, runInspection, SEVERITIES, type Rule } from '../src/index.js';
+import {
+  ALL_RULES,
+  fingerprintOf,
+  runInspection,
+  SEVERITIES,
+  stableHash,
+  type Rule,
+} from '../src/index.js';
 import {
   deployment,
   event,
@@ -108,6 +115,34 @@ describe('runInspection', () => {
     const result = runInspection(snapshot([crashing('a')]), { rules: [broken, 'pod-crashloop'] });
     expect(result.failures).toEqual([{ ruleId: 'broken', message: 'boom' }]);
     expect(result.findings).toHaveLength(1);
+  });
+
+  it('times every rule it ran, counts its findings and reports each as it finishes', () => {
+    const reported: string[] = [];
+    const result = runInspection(snapshot([crashing('a'), crashing('b')]), {
+      rules: ['pod-crashloop', 'pod-evicted'],
+      onRule: (timing) => reported.push(timing.ruleId),
+    });
+    expect(result.ruleTimings.map((t) => [t.ruleId, t.findings])).toEqual([
+      ['pod-crashloop', 2],
+      ['pod-evicted', 0],
+    ]);
+    expect(result.ruleTimings.every((t) => t.ms >= 0)).toBe(true);
+    expect(reported).toEqual(['pod-crashloop', 'pod-evicted']);
+  });
+
+  it('keeps the fingerprints earlier versions stored, so known findings stay known', () => {
+    // Values computed by the first implementation of the hash.
+    expect(stableHash('a')).toBe('af63da998601ec8c');
+    expect(stableHash('κύβος/名前')).toBe('c571e5b712a1151a');
+    expect(
+      fingerprintOf('pod-crashloop', {
+        object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+        detail: 'app',
+        message: '',
+        remediation: { summary: '', steps: [] },
+      }),
+    ).toBe('1b851e183ce0f634');
   });
 
   it('rejects a snapshot without a valid time', () => {

@@ -9,41 +9,51 @@ export function isRecord(value: unknown): value is Json {
 }
 
 export function field(value: unknown, ...path: string[]): unknown {
+  return walk(value, path);
+}
+
+// The typed readers below run millions of times in a large cluster; they
+// walk their own rest array instead of spreading it into field() again.
+function walk(value: unknown, path: string[]): unknown {
   let current = value;
-  for (const key of path) {
+  for (let i = 0; i < path.length; i++) {
     if (!isRecord(current)) return undefined;
-    current = current[key];
+    current = current[path[i]!];
   }
   return current;
 }
 
 export function record(value: unknown, ...path: string[]): Json | undefined {
-  const found = field(value, ...path);
+  const found = walk(value, path);
   return isRecord(found) ? found : undefined;
 }
 
+const NONE: Json[] = [];
+
+/** The records of a list field; the empty answer is shared, so callers must not mutate it. */
 export function list(value: unknown, ...path: string[]): Json[] {
-  const found = field(value, ...path);
-  return Array.isArray(found) ? found.filter(isRecord) : [];
+  const found = walk(value, path);
+  if (!Array.isArray(found) || found.length === 0) return NONE;
+  return found.every(isRecord) ? (found as Json[]) : found.filter(isRecord);
 }
 
 export function strings(value: unknown, ...path: string[]): string[] {
-  const found = field(value, ...path);
+  const found = walk(value, path);
   return Array.isArray(found) ? found.filter((v): v is string => typeof v === 'string') : [];
 }
 
 export function str(value: unknown, ...path: string[]): string | undefined {
-  const found = field(value, ...path);
+  const found = walk(value, path);
   return typeof found === 'string' ? found : undefined;
 }
 
 export function num(value: unknown, ...path: string[]): number | undefined {
-  const found = field(value, ...path);
+  const found = walk(value, path);
   return typeof found === 'number' && Number.isFinite(found) ? found : undefined;
 }
 
 export function bool(value: unknown, ...path: string[]): boolean | undefined {
-  const found = field(value, ...path);
+  const found = walk(value, path);
   return typeof found === 'boolean' ? found : undefined;
 }
 
@@ -69,14 +79,20 @@ export function annotationsOf(object: KubeObject): Record<string, string> {
   return object.metadata.annotations ?? {};
 }
 
+const refs = new WeakMap<KubeObject, ResourceRef>();
+
+/**
+ * The object's reference, one per object: every finding on it shares it, so
+ * callers must treat it as read-only.
+ */
 export function refOf(object: KubeObject): ResourceRef {
-  const ref: ResourceRef = {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    name: nameOf(object),
-  };
-  if (object.metadata.namespace !== undefined) ref.namespace = object.metadata.namespace;
-  if (object.metadata.uid !== undefined) ref.uid = object.metadata.uid;
+  let ref = refs.get(object);
+  if (!ref) {
+    ref = { apiVersion: object.apiVersion, kind: object.kind, name: nameOf(object) };
+    if (object.metadata.namespace !== undefined) ref.namespace = object.metadata.namespace;
+    if (object.metadata.uid !== undefined) ref.uid = object.metadata.uid;
+    refs.set(object, ref);
+  }
   return ref;
 }
 
@@ -88,7 +104,9 @@ export function describe(ref: { kind: string; namespace?: string; name: string }
 /** Whether the object came with a status block (live objects do; manifests do not). */
 export function hasStatus(object: KubeObject): boolean {
   const status = object.status;
-  return isRecord(status) && Object.keys(status).length > 0;
+  if (!isRecord(status)) return false;
+  for (const _ in status) return true;
+  return false;
 }
 
 export interface Condition {
@@ -112,8 +130,23 @@ export function conditionsOf(object: unknown): Condition[] {
   return cached;
 }
 
+const optionalText = (value: unknown) => value === undefined || typeof value === 'string';
+
+/** A condition as the API server sends it can serve as is; only odd ones are rebuilt. */
+function isPlainCondition(c: Json): boolean {
+  return (
+    typeof c.type === 'string' &&
+    typeof c.status === 'string' &&
+    optionalText(c.reason) &&
+    optionalText(c.message) &&
+    optionalText(c.lastTransitionTime)
+  );
+}
+
 function readConditions(object: Json): Condition[] {
-  return list(object, 'status', 'conditions').flatMap((c) => {
+  const raw = list(object, 'status', 'conditions');
+  if (raw.every(isPlainCondition)) return raw as unknown as Condition[];
+  return raw.flatMap((c) => {
     const type = str(c, 'type');
     const status = str(c, 'status');
     if (type === undefined || status === undefined) return [];

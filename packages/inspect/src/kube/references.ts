@@ -11,8 +11,20 @@ export interface TemplateReference {
   optional: boolean;
 }
 
+const cache = new WeakMap<KubeObject, TemplateReference[]>();
+
 /** Every object a pod template refers to by name: volumes, env, envFrom, pull secrets, service account. */
 export function templateReferences(workload: KubeObject): TemplateReference[] {
+  // Several rules ask for every template's references.
+  let references = cache.get(workload);
+  if (!references) {
+    references = readReferences(workload);
+    cache.set(workload, references);
+  }
+  return references;
+}
+
+function readReferences(workload: KubeObject): TemplateReference[] {
   const template = podTemplateOf(workload);
   if (!template) return [];
   const spec = template.spec;

@@ -44,8 +44,10 @@ export function isEmptySelector(selector: LabelSelector): boolean {
 }
 
 export function matchesSelector(selector: LabelSelector, labels: Record<string, string>): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels)) {
-    if (labels[key] !== value) return false;
+  // Called for every candidate of every selector: no entry arrays.
+  const wanted = selector.matchLabels;
+  for (const key in wanted) {
+    if (labels[key] !== wanted[key]) return false;
   }
   for (const requirement of selector.matchExpressions) {
     const has = Object.hasOwn(labels, requirement.key);
@@ -85,16 +87,22 @@ export function formatSelector(selector: LabelSelector): string {
 export class LabelIndex<T> {
   private readonly items: T[] = [];
   private readonly labelsOf = new Map<T, Record<string, string>>();
-  private readonly byPair = new Map<string, T[]>();
+  /** key → value → items; nested maps, so indexing builds no `key=value` strings. */
+  private readonly byLabel = new Map<string, Map<string, T[]>>();
 
   add(item: T, labels: Record<string, string>): void {
     this.items.push(item);
     this.labelsOf.set(item, labels);
-    for (const [key, value] of Object.entries(labels)) {
-      const pair = `${key}=${value}`;
-      const bucket = this.byPair.get(pair);
+    for (const key in labels) {
+      const value = labels[key]!;
+      let values = this.byLabel.get(key);
+      if (!values) {
+        values = new Map();
+        this.byLabel.set(key, values);
+      }
+      const bucket = values.get(value);
       if (bucket) bucket.push(item);
-      else this.byPair.set(pair, [item]);
+      else values.set(value, [item]);
     }
   }
 
@@ -106,17 +114,19 @@ export class LabelIndex<T> {
     return this.items;
   }
 
+  private carrying(key: string, value: string): readonly T[] {
+    return this.byLabel.get(key)?.get(value) ?? [];
+  }
+
   select(selector: LabelSelector): T[] {
     let candidates: readonly T[] = this.items;
-    for (const [key, value] of Object.entries(selector.matchLabels)) {
-      const bucket = this.byPair.get(`${key}=${value}`) ?? [];
+    for (const key in selector.matchLabels) {
+      const bucket = this.carrying(key, selector.matchLabels[key]!);
       if (bucket.length < candidates.length) candidates = bucket;
     }
     for (const requirement of selector.matchExpressions) {
       if (requirement.operator !== 'In') continue;
-      const union = requirement.values.flatMap(
-        (v) => this.byPair.get(`${requirement.key}=${v}`) ?? [],
-      );
+      const union = requirement.values.flatMap((v) => this.carrying(requirement.key, v));
       if (union.length < candidates.length) candidates = union;
     }
     return candidates.filter((item) => matchesSelector(selector, this.labelsOf.get(item) ?? {}));

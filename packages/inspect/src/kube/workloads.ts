@@ -52,7 +52,19 @@ function readTemplate(object: KubeObject): PodTemplate | undefined {
   };
 }
 
+const EMPTY: Record<string, string> = {};
+
+/** Labels or annotations as strings; the API server's maps already are, and are used as they are. */
 function stringMap(value: Json | undefined): Record<string, string> {
+  if (!value) return EMPTY;
+  let plain = true;
+  for (const key in value) {
+    if (typeof value[key] !== 'string') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return value as Record<string, string>;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value ?? {})) if (typeof v === 'string') out[k] = v;
   return out;
@@ -66,19 +78,25 @@ export interface ContainerEntry {
   container: Json;
 }
 
-const containerCache = new WeakMap<KubeObject, ContainerEntry[]>();
+interface ContainerLists {
+  all: ContainerEntry[];
+  app: ContainerEntry[];
+}
+
+const containerCache = new WeakMap<KubeObject, ContainerLists>();
 
 /** The app containers (and init containers when asked) of a workload's pod template. */
 export function containersOf(
   object: KubeObject,
   options: { init?: boolean } = {},
-): ContainerEntry[] {
-  let all = containerCache.get(object);
-  if (!all) {
-    all = readContainers(object);
-    containerCache.set(object, all);
+): readonly ContainerEntry[] {
+  let lists = containerCache.get(object);
+  if (!lists) {
+    const all = readContainers(object);
+    lists = { all, app: all.some((c) => c.init) ? all.filter((c) => !c.init) : all };
+    containerCache.set(object, lists);
   }
-  return options.init ? all : all.filter((c) => !c.init);
+  return options.init ? lists.all : lists.app;
 }
 
 function readContainers(object: KubeObject): ContainerEntry[] {

@@ -90,6 +90,11 @@ removed(
   'flowcontrol.apiserver.k8s.io/v1',
 );
 
+/** Kinds that ever had a removed version; other objects (pods above all) need no look. */
+const KINDS_WITH_REMOVALS = new Set(
+  Object.keys(REMOVED).map((key) => key.slice(key.lastIndexOf('/') + 1)),
+);
+
 export function removalOf(apiVersion: string, kind: string): Removal | undefined {
   return REMOVED[`${apiVersion}/${kind}`];
 }
@@ -123,26 +128,27 @@ export const deprecatedApi: Rule = {
   description:
     'The manifest uses an API version that current Kubernetes no longer serves; applying it fails after an upgrade.',
   check({ index }) {
-    return index.snapshot.objects.flatMap((object): FindingDraft[] => {
+    const out: FindingDraft[] = [];
+    for (const object of index.snapshot.objects) {
+      if (!KINDS_WITH_REMOVALS.has(object.kind)) continue;
       const declared = declaredVersion(object.apiVersion, annotationsOf(object));
       const removal = removalOf(declared.version, object.kind);
-      if (!removal) return [];
-      return [
-        {
-          object,
-          detail: declared.version,
-          message: `${describe(refOf(object))} is written as ${declared.version}, which was removed in Kubernetes ${removal.removedIn}; use ${removal.replacement}.`,
-          evidence: [{ type: 'field', path: declared.from, value: declared.version }],
-          remediation: {
-            summary: `Rewrite the manifest for ${removal.replacement}.`,
-            steps: [
-              'Update the source manifest or chart, not only the live object.',
-              'kubectl convert (plugin) rewrites most manifests; check fields that changed shape (for Ingress: backend.service.name/port).',
-            ],
-          },
+      if (!removal) continue;
+      out.push({
+        object,
+        detail: declared.version,
+        message: `${describe(refOf(object))} is written as ${declared.version}, which was removed in Kubernetes ${removal.removedIn}; use ${removal.replacement}.`,
+        evidence: [{ type: 'field', path: declared.from, value: declared.version }],
+        remediation: {
+          summary: `Rewrite the manifest for ${removal.replacement}.`,
+          steps: [
+            'Update the source manifest or chart, not only the live object.',
+            'kubectl convert (plugin) rewrites most manifests; check fields that changed shape (for Ingress: backend.service.name/port).',
+          ],
         },
-      ];
-    });
+      });
+    }
+    return out;
   },
 };
 

@@ -53,10 +53,12 @@ function readStatus(status: Json, init: boolean): ContainerStatus {
 }
 
 function readStatuses(pod: KubeObject): ContainerStatus[] {
-  return [
-    ...list(pod, 'status', 'initContainerStatuses').map((status) => readStatus(status, true)),
-    ...list(pod, 'status', 'containerStatuses').map((status) => readStatus(status, false)),
-  ];
+  const out: ContainerStatus[] = [];
+  for (const status of list(pod, 'status', 'initContainerStatuses'))
+    out.push(readStatus(status, true));
+  for (const status of list(pod, 'status', 'containerStatuses'))
+    out.push(readStatus(status, false));
+  return out;
 }
 
 export interface PodState {
@@ -74,6 +76,19 @@ export function podStates(index: SnapshotIndex): PodState[] {
       containers: containerStatuses(pod),
     })),
   );
+}
+
+/** Live pods grouped by phase, read once per inspection. */
+export function podsByPhase(index: SnapshotIndex): Map<string | undefined, KubeObject[]> {
+  return index.memo('podsByPhase', () => {
+    const byPhase = new Map<string | undefined, KubeObject[]>();
+    for (const { pod, phase } of podStates(index)) {
+      const bucket = byPhase.get(phase);
+      if (bucket) bucket.push(pod);
+      else byPhase.set(phase, [pod]);
+    }
+    return byPhase;
+  });
 }
 
 /** Pods that report a status; declared pods in manifests have none and are skipped. */

@@ -13,6 +13,7 @@ import {
   conditionAge,
   containerStatuses,
   podStates,
+  podsByPhase,
   ownerContainerPatch,
   restartCount,
   type ContainerStatus,
@@ -35,9 +36,7 @@ function perContainer(
 
 /** Pods in one phase, from the shared per-inspection pod states. */
 function podsInPhase(context: RuleContext, phase: string): KubeObject[] {
-  return podStates(context.index)
-    .filter((s) => s.phase === phase)
-    .map((s) => s.pod);
+  return podsByPhase(context.index).get(phase) ?? [];
 }
 
 function where(pod: KubeObject, container: ContainerStatus): string {
@@ -337,41 +336,41 @@ export const podNotReady: Rule = {
   title: 'Running pod is not ready',
   description: 'A pod is running but failing its readiness checks, so it receives no traffic.',
   check(context) {
-    return podsInPhase(context, 'Running').flatMap((pod) => {
+    const out: FindingDraft[] = [];
+    for (const pod of podsInPhase(context, 'Running')) {
       const ready = condition(pod, 'Ready');
-      if (ready?.status !== 'False') return [];
+      if (ready?.status !== 'False') continue;
       const age = conditionAge(pod, 'Ready', context.now);
-      if (age !== undefined && age < NOT_READY_GRACE_MS) return [];
+      if (age !== undefined && age < NOT_READY_GRACE_MS) continue;
       // Containers that are waiting or crashing are reported by their own rules.
       const unready = containerStatuses(pod).filter((c) => !c.init && !c.ready && c.running);
-      if (unready.length === 0) return [];
+      if (unready.length === 0) continue;
       const probeEvents = eventsWithReason(context.index, pod, ['Unhealthy']).filter((e) =>
         (str(e, 'message') ?? '').startsWith('Readiness'),
       );
       const names = unready.map((c) => c.name).join(', ');
-      return [
-        {
-          object: pod,
-          message:
-            `${describe(refOf(pod))} is running but not ready (containers: ${names})` +
-            (probeEvents[0]
-              ? `; the last readiness check said: ${str(probeEvents[0], 'message')}`
-              : '.'),
-          evidence: [
-            { type: 'field', path: 'status.conditions[Ready]', value: ready },
-            ...probeEvents.slice(0, 3).map(eventEvidence),
+      out.push({
+        object: pod,
+        message:
+          `${describe(refOf(pod))} is running but not ready (containers: ${names})` +
+          (probeEvents[0]
+            ? `; the last readiness check said: ${str(probeEvents[0], 'message')}`
+            : '.'),
+        evidence: [
+          { type: 'field', path: 'status.conditions[Ready]', value: ready },
+          ...probeEvents.slice(0, 3).map(eventEvidence),
+        ],
+        remediation: {
+          summary: 'Make the readiness probe pass, or make it test the right thing.',
+          steps: [
+            'Call the probe endpoint from inside the pod and look at the answer.',
+            'Check the probe port, path and timeouts against what the application serves.',
+            'Check the dependencies the readiness endpoint waits for (database, other services).',
           ],
-          remediation: {
-            summary: 'Make the readiness probe pass, or make it test the right thing.',
-            steps: [
-              'Call the probe endpoint from inside the pod and look at the answer.',
-              'Check the probe port, path and timeouts against what the application serves.',
-              'Check the dependencies the readiness endpoint waits for (database, other services).',
-            ],
-          },
         },
-      ];
-    });
+      });
+    }
+    return out;
   },
 };
 

@@ -17,6 +17,7 @@ export const templateReferenceMissing: Rule = {
           index.canTellMissing(r.kind) &&
           !index.get(r.kind, workload.metadata.namespace, r.name),
       );
+      if (missing.length === 0) return [];
       // One finding per missing object, however many places name it.
       const seen = new Map<string, typeof missing>();
       for (const ref of missing)

@@ -125,9 +125,16 @@ export class SnapshotCollector {
   }
 }
 
-/** List items come without apiVersion and kind; metadata-only items carry the meta kind. */
+/**
+ * List items come without apiVersion and kind; metadata-only items carry the
+ * meta kind. managedFields go: no rule reads them, and they are about 40% of
+ * a pod, so a 10,000-pod snapshot holds far less memory without them.
+ */
 function typed(item: Record<string, unknown>, kind: CollectedKind): KubeObject {
-  const metadata = (item.metadata ?? {}) as KubeObject['metadata'];
+  const { managedFields: _unused, ...metadata } = (item.metadata ??
+    {}) as KubeObject['metadata'] & {
+    managedFields?: unknown;
+  };
   if (kind.metadataOnly) return { apiVersion: apiVersionOf(kind), kind: kind.kind, metadata };
   return { ...item, apiVersion: apiVersionOf(kind), kind: kind.kind, metadata };
 }
