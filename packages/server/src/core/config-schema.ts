@@ -1,4 +1,5 @@
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AiSettingsSchema } from '../providers/ai/settings.js';
 
 // TypeBox checks no string formats by itself; config only needs absolute http(s) URLs.
 if (!FormatRegistry.Has('uri')) {
@@ -151,6 +152,8 @@ export const ConfigSchema = Obj({
     /** Extra headers for the collector, e.g. {"authorization": "Bearer ..."}. */
     headers: Type.Record(Type.String(), Type.String(), { default: {} }),
   }),
+  /** AI explanations of inspection findings; without a provider, findings keep their rule's explanation. */
+  ai: AiSettingsSchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;

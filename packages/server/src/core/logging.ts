@@ -22,6 +22,7 @@ export const REDACTED_PATHS = [
   '*.clientSecret',
   '*.secret',
   '*.key',
+  '*.apiKey',
   '*.adminPassword',
   'config.encryption',
   'config.database.url',
