@@ -1,4 +1,5 @@
 import type { ServerContext } from '../context.js';
+import { findingExplainer, type AiSettings, type FindingExplainer } from '../providers/ai/index.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
 import type { TargetComponent } from '../targets.js';
 import { ChannelStore } from './channel-store.js';
@@ -37,6 +38,7 @@ export function inspectorOf(ctx: ServerContext, connections?: ClusterConnections
       channels,
       logger: ctx.logger,
       publicUrl: ctx.config.http.publicUrl,
+      explain: explainerOf(ctx),
     });
     module = {
       runs: new RunStore(ctx.db),
@@ -50,6 +52,17 @@ export function inspectorOf(ctx: ServerContext, connections?: ClusterConnections
     modules.set(ctx, module);
   }
   return module;
+}
+
+/**
+ * The AI layer's explainer when the `ai` config section (AiSettingsSchema)
+ * names a provider; without one, findings keep their rule explanations and
+ * no explainer runs at all.
+ */
+function explainerOf(ctx: ServerContext): FindingExplainer | undefined {
+  const settings = (ctx.config as { ai?: AiSettings }).ai;
+  if (!settings?.provider) return undefined;
+  return findingExplainer(settings, { db: ctx.db, logger: ctx.logger });
 }
 
 export function startRunner(ctx: ServerContext, options: RunnerOptions = {}): InspectionRunner {

@@ -1,15 +1,23 @@
-import { runInspection, summarize, type InspectOptions } from '@kubeops/inspect';
+import {
+  runInspection,
+  summarize,
+  type Finding,
+  type InspectOptions,
+  type Snapshot,
+} from '@kubeops/inspect';
 import type { Logger } from '../core/logging.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { Database } from '../store/database.js';
 import type { NotifiedFinding } from '../providers/notify/message.js';
+import type { FindingExplainer } from '../providers/ai/index.js';
 import type { ChannelStore } from './channel-store.js';
 import { SnapshotCollector } from './collect/snapshot-collector.js';
 import type { ExemptionStore } from './exemption-store.js';
-import type { FindingStore } from './store/finding-store.js';
+import type { FindingStatus, FindingStore } from './store/finding-store.js';
 import { scopeOfRun, type RunRow } from './store/run-store.js';
 import { ScopeFilter } from './scope.js';
 import { describeResource } from './formats/report.js';
+import { explainRun } from './run-explanations.js';
 
 /**
  * How the inspector reaches a cluster by name. The cluster registry
@@ -29,6 +37,8 @@ export interface RunExecutorDeps {
   /** The console's public URL, for links in notifications. */
   publicUrl?: string | undefined;
   options?: InspectOptions | undefined;
+  /** Set when an AI provider is configured: new and regressed findings get a model explanation. */
+  explain?: FindingExplainer | undefined;
 }
 
 export interface ExecutedRun {
@@ -101,6 +111,7 @@ export class RunExecutor {
         resolvedCount: 0,
       };
     }
+    if (deps.explain) await this.explain(deps.explain, run, observed, outcome.seen, snapshot);
     const notified: NotifiedFinding[] = observed.map(({ finding: f }) => ({
       ruleId: f.ruleId,
       severity: f.severity,
@@ -135,6 +146,30 @@ export class RunExecutor {
       newCount: counts.new,
       resolvedCount: counts.resolved,
     };
+  }
+
+  /** Explanations are an extra: a failure is logged and the run's report stands. */
+  private async explain(
+    explain: FindingExplainer,
+    run: RunRow,
+    observed: Array<{ finding: Finding }>,
+    statuses: Map<string, FindingStatus>,
+    snapshot: Snapshot,
+  ): Promise<void> {
+    try {
+      const explained = await explainRun(
+        explain,
+        this.deps.findings,
+        { cluster: run.cluster, findings: observed.map((o) => o.finding), statuses },
+        snapshot,
+      );
+      this.deps.logger.info({ run: run.id, ...explained }, 'inspection findings explained');
+    } catch (error) {
+      this.deps.logger.warn(
+        { run: run.id, err: error instanceof Error ? error.message : String(error) },
+        'explaining inspection findings failed; their rule explanations stand',
+      );
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Finding, Summary } from '@kubeops/inspect';
+import type { Explanation } from '../../providers/ai/index.js';
 import type { Database, Queryable } from '../../store/database.js';
 import type { FindingOwner, InspectionScope } from '../scope.js';
 import { scopeCondition } from './scope-sql.js';
@@ -125,6 +126,23 @@ export class FindingStore {
       ],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * Stores model explanations on the cluster's findings. Findings keep an
+   * explanation until a later one replaces it; without one, the rule's own
+   * message and remediation are the explanation.
+   */
+  async storeExplanations(cluster: string, explanations: Explanation[]): Promise<number> {
+    if (explanations.length === 0) return 0;
+    const rows = explanations.map((e) => ({ fingerprint: e.fingerprint, explanation: e }));
+    const { rowCount } = await this.db.query(
+      `UPDATE inspection_findings AS f SET explanation = r.explanation
+       FROM jsonb_to_recordset($2::jsonb) AS r(fingerprint text, explanation jsonb)
+       WHERE f.cluster = $1 AND f.fingerprint = r.fingerprint`,
+      [cluster, JSON.stringify(rows)],
+    );
+    return rowCount;
   }
 
   get database(): Database {
