@@ -446,6 +446,16 @@ async function main(): Promise<void> {
         while ((await kubeopsPage(server, 'labelSelector=kubeops.io%2Fbench%3Dtrue')).total < pods)
           await new Promise((r) => setTimeout(r, 200));
       });
+      // Measure the steady state: kwok moves new pods to Running, an event per pod the server must absorb first.
+      const settle = await timed(async () => {
+        const deadline = Date.now() + 300_000;
+        while (
+          (await kubeopsPage(server, 'fieldSelector=Status%21%3DRunning')).total > 0 &&
+          Date.now() < deadline
+        )
+          await new Promise((r) => setTimeout(r, 1000));
+      });
+      log(`all pods Running after another ${(settle / 1000).toFixed(1)} s`);
       const memory = await server.memory();
       const added = pods - previousPods;
       const perPodRss = (memory.rss - previous.rss) / added;

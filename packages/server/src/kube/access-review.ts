@@ -10,47 +10,88 @@ export interface ResourceAttributes {
 }
 
 const TTL_MS = 10_000;
+/** An older answer is still used (and refreshed behind the scenes): RBAC changes clear every answer at once anyway. */
+const STALE_MS = 5 * 60_000;
 const CONCURRENCY = 16;
+
+interface Answer {
+  allowed: Promise<boolean>;
+  at: number;
+  settled: boolean;
+  refreshing: boolean;
+}
 
 /**
  * "May this user do that?", asked of the cluster with a
  * SelfSubjectAccessReview sent as the user, and remembered briefly per user,
  * verb, resource and namespace. `invalidate()` forgets everything, called when
- * the cluster's RBAC objects change so a revoked right stops working at once.
+ * the cluster's RBAC objects change so a revoked right stops working at once;
+ * between changes an answer older than the TTL is served while a fresh one is
+ * fetched, so a live stream never waits on a review.
  */
 export class AccessReviews {
-  private readonly answers = new Map<string, { allowed: Promise<boolean>; at: number }>();
+  private readonly answers = new Map<string, Answer>();
+  private generation = 0;
 
   async can(client: ImpersonatingClient, attributes: ResourceAttributes): Promise<boolean> {
     const who = `${client.impersonation.user}\0${client.impersonation.groups.join(',')}`;
     const a = attributes;
     const key = `${who}\0${a.verb}\0${a.group}\0${a.resource}\0${a.subresource ?? ''}\0${a.namespace ?? ''}\0${a.name ?? ''}`;
-    const cached = this.answers.get(key);
-    if (cached && Date.now() - cached.at < TTL_MS) return cached.allowed;
-    const allowed = client
-      .request<{ status?: { allowed?: boolean } }>({
-        method: 'POST',
-        path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec: {
-            resourceAttributes: {
-              verb: a.verb,
-              group: a.group,
-              resource: a.resource,
-              subresource: a.subresource,
-              namespace: a.namespace,
-              name: a.name,
+    const ask = () =>
+      client
+        .request<{ status?: { allowed?: boolean } }>({
+          method: 'POST',
+          path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: {
+              resourceAttributes: {
+                verb: a.verb,
+                group: a.group,
+                resource: a.resource,
+                subresource: a.subresource,
+                namespace: a.namespace,
+                name: a.name,
+              },
             },
           },
-        },
-      })
-      .then((review) => review?.status?.allowed === true);
-    this.answers.set(key, { allowed, at: Date.now() });
-    allowed.catch(() => this.answers.delete(key));
+        })
+        .then((review) => review?.status?.allowed === true);
+    return this.remembered(key, ask);
+  }
+
+  private remembered(key: string, ask: () => Promise<boolean>): Promise<boolean> {
+    const cached = this.answers.get(key);
+    const age = cached ? Date.now() - cached.at : Infinity;
+    if (cached && age < TTL_MS) return cached.allowed;
+    if (cached && cached.settled && age < STALE_MS) {
+      if (!cached.refreshing) {
+        cached.refreshing = true;
+        const generation = this.generation;
+        ask().then(
+          (allowed) => {
+            if (generation === this.generation)
+              this.answers.set(key, {
+                allowed: Promise.resolve(allowed),
+                at: Date.now(),
+                settled: true,
+                refreshing: false,
+              });
+          },
+          () => (cached.refreshing = false),
+        );
+      }
+      return cached.allowed;
+    }
+    const answer: Answer = { allowed: ask(), at: Date.now(), settled: false, refreshing: false };
+    answer.allowed.then(
+      () => (answer.settled = true),
+      () => this.answers.delete(key),
+    );
+    this.answers.set(key, answer);
     if (this.answers.size > 50_000) this.answers.clear();
-    return allowed;
+    return answer.allowed;
   }
 
   /** The subset of `namespaces` in which the user may do `verb` on the resource. */
@@ -79,10 +120,8 @@ export class AccessReviews {
       while (next < namespaces.length) {
         const namespace = namespaces[next++]!;
         const key = `rules\0${client.impersonation.user}\0${client.impersonation.groups.join(',')}\0${namespace}`;
-        const cached = this.answers.get(key);
-        let allowed = cached && Date.now() - cached.at < TTL_MS ? cached.allowed : undefined;
-        if (!allowed) {
-          allowed = client
+        const allowed = this.remembered(key, () =>
+          client
             .request<{
               status?: { resourceRules?: Array<{ verbs: string[]; resources?: string[] }> };
             }>({
@@ -101,9 +140,8 @@ export class AccessReviews {
                   // Every user may create reviews; that alone does not make a namespace usable.
                   (rule.resources ?? []).some((r) => !r.startsWith('selfsubject')),
               ),
-            );
-          this.answers.set(key, { allowed, at: Date.now() });
-        }
+            ),
+        );
         if (await allowed) usable.add(namespace);
       }
     };
@@ -112,6 +150,7 @@ export class AccessReviews {
   }
 
   invalidate(): void {
+    this.generation++;
     this.answers.clear();
   }
 }
