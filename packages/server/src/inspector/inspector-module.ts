@@ -1,5 +1,5 @@
 import type { ServerContext } from '../context.js';
-import { findingExplainer, type AiSettings, type FindingExplainer } from '../providers/ai/index.js';
+import { findingExplainer, type FindingExplainer } from '../providers/ai/index.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
 import type { TargetComponent } from '../targets.js';
 import { ChannelStore } from './channel-store.js';
@@ -60,8 +60,8 @@ export function inspectorOf(ctx: ServerContext, connections?: ClusterConnections
  * no explainer runs at all.
  */
 function explainerOf(ctx: ServerContext): FindingExplainer | undefined {
-  const settings = (ctx.config as { ai?: AiSettings }).ai;
-  if (!settings?.provider) return undefined;
+  const settings = ctx.config.ai;
+  if (!settings.provider) return undefined;
   return findingExplainer(settings, { db: ctx.db, logger: ctx.logger });
 }
 
