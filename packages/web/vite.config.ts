@@ -1,12 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
-
-// monaco-editor's exports map `./*` onto `esm/vs/*`, but monaco-yaml's worker
-// still imports the old `monaco-editor/esm/vs/...` paths; point those at the files.
-const monacoEsm = fileURLToPath(
-  new URL('../../node_modules/monaco-editor/esm/vs/', import.meta.url),
-);
 
 // The console is served by the KubeOps server from packages/web/dist on the
 // same origin as the API, so the dev server proxies /api (and the WebSocket).
@@ -16,7 +9,9 @@ export default defineConfig({
   plugins: [vue()],
   resolve: {
     conditions: ['development'],
-    alias: [{ find: /^monaco-editor\/esm\/vs\/(.*)$/, replacement: `${monacoEsm}$1` }],
+    // monaco-yaml and its worker import monaco-editor themselves; they must get
+    // this package's version (the one monaco-yaml supports), not another copy.
+    dedupe: ['monaco-editor'],
   },
   build: {
     outDir: 'dist',

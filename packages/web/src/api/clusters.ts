@@ -21,7 +21,9 @@ export const clustersApi = {
   update: (name: string, body: Partial<ClusterCreateRequest>) =>
     api.patch<Cluster>(one(name), body),
   remove: (name: string) => api.delete<void>(one(name)),
+  /** Checks the cluster now instead of waiting for the next health round. */
+  probe: (name: string) => api.post<Cluster['health']>(`${one(name)}/probe`),
   /** The contexts of a kubeconfig, each with why it cannot be registered (exec credentials) if so. */
   contexts: (kubeconfig: string) =>
-    api.post<{ items: KubeconfigContext[] }>(`${base}/kubeconfig/contexts`, { kubeconfig }),
+    api.post<{ items: KubeconfigContext[] }>(`${base}/kubeconfig-contexts`, { kubeconfig }),
 };

@@ -28,6 +28,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not try to refresh the session on a 401 (the auth calls themselves). */
   noRefresh?: boolean;
+  /** Failure statuses whose body is still the answer (apply's 422 lists each document's outcome). */
+  bodyOn?: number[];
 }
 
 type SessionListener = (token: string | null) => void;
@@ -140,7 +142,7 @@ export async function request<T>(
   if (response.status === 401 && !options.noRefresh && (await session.refresh())) {
     response = await send(method, path, options);
   }
-  if (!response.ok) throw await errorOf(response);
+  if (!response.ok && !options.bodyOn?.includes(response.status)) throw await errorOf(response);
   if (response.status === 204) return undefined as T;
   const type = response.headers.get('content-type') ?? '';
   return (type.includes('json') ? await response.json() : await response.text()) as T;

@@ -1,118 +1,72 @@
+import type { Static } from '@sinclair/typebox';
+import type {
+  ApiResource,
+  ApplyDocumentResult,
+  ApplyResult,
+  ChangeResult,
+  DiffEntry,
+  Discovery,
+  LogQuery,
+  NamespaceList,
+  PrinterColumn,
+  RelatedObject,
+  ResourcePage,
+  ResourceQuery,
+  ResourceRow,
+} from '@kubeops/contracts';
+
+export type {
+  ApiResource,
+  ApplyDocumentResult,
+  ApplyResult,
+  ChangeResult,
+  DiffEntry,
+  Discovery,
+  LogQuery,
+  PrinterColumn,
+  RelatedObject,
+  ResourcePage,
+  ResourceQuery,
+  ResourceRow,
+};
+export type NamespaceListBody = Static<typeof NamespaceList>;
+
+/** group/version/resource of one resource type; `group` is "" for the core group. */
+export type ResourceRef = Pick<ApiResource, 'group' | 'version' | 'resource'>;
+
 /**
- * The shapes of the Kube manager's resource API (issue 4) that the console
- * relies on. They live here, apart from the rest of the client, until
- * @kubeops/contracts publishes its kube schemas; then these become
- * `Static<typeof …>` re-exports and nothing else changes.
+ * A Kubernetes object as the API returns it. The contracts leave objects
+ * untyped (any kind, any CRD); this names the metadata the console reads.
  */
-
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: Array<{
-    apiVersion: string;
-    kind: string;
-    name: string;
-    uid: string;
-    controller?: boolean;
-  }>;
-  generation?: number;
-}
-
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: ObjectMeta;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+    }>;
+    generation?: number;
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [key: string]: unknown;
 }
 
-export interface PrinterColumn {
-  name: string;
-  type: string;
-  jsonPath: string;
-  priority?: number;
-  description?: string;
-}
-
-/** One resource type the cluster serves, from discovery. */
-export interface ApiResource {
-  group: string;
-  version: string;
-  resource: string;
-  kind: string;
-  namespaced: boolean;
-  verbs: string[];
-  shortNames?: string[];
-  categories?: string[];
-  /** CRD additionalPrinterColumns, or the server's columns for built-in types. */
-  printerColumns?: PrinterColumn[];
-  /** True for resources defined by a CustomResourceDefinition. */
-  custom?: boolean;
-}
-
-export interface ResourceRef {
-  group: string;
-  version: string;
-  resource: string;
-}
-
-export interface ResourceListQuery {
-  namespace?: string[];
-  labelSelector?: string;
-  fieldSelector?: string;
-  q?: string;
-  sort?: string;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface ResourceList {
-  items: KubeObject[];
-  nextCursor: string | null;
-  total?: number;
-  resourceVersion?: string;
-}
-
-export interface KubeEvent {
-  type: string;
-  reason: string;
-  message: string;
-  count?: number;
-  lastTimestamp?: string | null;
-  eventTime?: string | null;
-  involvedObject: { kind: string; name: string; namespace?: string; uid?: string };
-  metadata: ObjectMeta;
-}
-
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-export interface WatchEvent {
+export interface RowChange {
   type: WatchEventType;
-  object: KubeObject;
-}
-
-/** Per-document outcome of an apply or dry-run. */
-export interface ApplyResult {
-  index: number;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  ok: boolean;
-  action?: string;
-  object?: KubeObject;
-  /** The object before the change, for the diff. */
-  before?: KubeObject | null;
-  diff?: string;
-  error?: { code: string; message: string; field?: string };
-}
-
-export interface ApplyResponse {
-  items: ApplyResult[];
+  row: ResourceRow;
 }

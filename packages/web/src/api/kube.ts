@@ -1,11 +1,15 @@
+import type { Static } from '@sinclair/typebox';
+import type { EventQuery, RelatedObjects } from '@kubeops/contracts';
 import { api, buildUrl, request, session } from './http';
 import type {
-  ApiResource,
-  ApplyResponse,
-  KubeEvent,
+  ApplyResult,
+  ChangeResult,
+  Discovery,
   KubeObject,
-  ResourceList,
-  ResourceListQuery,
+  LogQuery,
+  NamespaceListBody,
+  ResourcePage,
+  ResourceQuery,
   ResourceRef,
 } from './kube-types';
 
@@ -15,81 +19,88 @@ export const groupSegment = (group: string) => (group === '' ? 'core' : group);
 
 const clusterPath = (cluster: string) => `/api/v1/clusters/${enc(cluster)}`;
 
-/** `/api/v1/clusters/{cluster}/resources/{group}/{version}/{resource}[/{namespace}/{name}]`; `-` for no namespace. */
-export function resourcePath(
-  cluster: string,
-  ref: ResourceRef,
-  namespace?: string,
-  name?: string,
-): string {
+/** `/api/v1/clusters/{cluster}/resources/{group}/{version}/{resource}[/{name}]`; the namespace goes in the query. */
+export function resourcePath(cluster: string, ref: ResourceRef, name?: string): string {
   const base = `${clusterPath(cluster)}/resources/${enc(groupSegment(ref.group))}/${enc(ref.version)}/${enc(ref.resource)}`;
-  return name === undefined ? base : `${base}/${enc(namespace || '-')}/${enc(name)}`;
+  return name === undefined ? base : `${base}/${enc(name)}`;
 }
 
-export interface LogOptions {
-  container?: string;
-  previous?: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  timestamps?: boolean;
-  follow?: boolean;
-}
+export const POD_REF: ResourceRef = { group: '', version: 'v1', resource: 'pods' };
+type Namespace = string | undefined;
 
 export const kubeApi = {
-  discovery: (cluster: string) =>
-    api.get<{ items: ApiResource[] }>(`${clusterPath(cluster)}/discovery`),
-  namespaces: (cluster: string) =>
-    api.get<{ items: string[] }>(`${clusterPath(cluster)}/namespaces`),
-  list: (cluster: string, ref: ResourceRef, query: ResourceListQuery = {}, signal?: AbortSignal) =>
-    api.get<ResourceList>(resourcePath(cluster, ref), { ...query }, signal),
-  get: (cluster: string, ref: ResourceRef, namespace: string | undefined, name: string) =>
-    api.get<KubeObject>(resourcePath(cluster, ref, namespace, name)),
-  remove: (cluster: string, ref: ResourceRef, namespace: string | undefined, name: string) =>
-    api.delete<unknown>(resourcePath(cluster, ref, namespace, name), {
-      propagationPolicy: 'Background',
+  discovery: (cluster: string) => api.get<Discovery>(`${clusterPath(cluster)}/discovery`),
+  namespaces: (cluster: string) => api.get<NamespaceListBody>(`${clusterPath(cluster)}/namespaces`),
+  list: (cluster: string, ref: ResourceRef, query: ResourceQuery = {}, signal?: AbortSignal) =>
+    api.get<ResourcePage>(resourcePath(cluster, ref), { ...query }, signal),
+  /** Every row of a query, following the cursor page by page. */
+  async listAll(
+    cluster: string,
+    ref: ResourceRef,
+    query: ResourceQuery = {},
+  ): Promise<ResourcePage> {
+    const first = await kubeApi.list(cluster, ref, { limit: 1000, ...query });
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const next = await kubeApi.list(cluster, ref, { limit: 1000, ...query, cursor });
+      first.items.push(...next.items);
+      cursor = next.nextCursor;
+    }
+    return { ...first, nextCursor: null };
+  },
+  /** Whole objects (not table rows) of a query: for pages that read fields the printer columns lack. */
+  async objects(
+    cluster: string,
+    ref: ResourceRef,
+    query: ResourceQuery = {},
+  ): Promise<KubeObject[]> {
+    const page = await kubeApi.listAll(cluster, ref, { ...query, include: 'objects' });
+    return page.items.map((row) => row.object as KubeObject);
+  },
+  get: (cluster: string, ref: ResourceRef, namespace: Namespace, name: string) =>
+    api.get<KubeObject>(resourcePath(cluster, ref, name), { namespace }),
+  remove: (cluster: string, ref: ResourceRef, namespace: Namespace, name: string) =>
+    request<ChangeResult>('DELETE', resourcePath(cluster, ref, name), {
+      query: { namespace, propagationPolicy: 'Background' },
     }),
   scale: (
     cluster: string,
     ref: ResourceRef,
-    namespace: string | undefined,
+    namespace: Namespace,
     name: string,
     replicas: number,
-  ) => api.post<unknown>(`${resourcePath(cluster, ref, namespace, name)}/scale`, { replicas }),
-  restart: (cluster: string, ref: ResourceRef, namespace: string | undefined, name: string) =>
-    api.post<unknown>(`${resourcePath(cluster, ref, namespace, name)}/restart`),
-  events: (
-    cluster: string,
-    query: { namespace?: string; kind?: string; name?: string; type?: string },
-  ) => api.get<{ items: KubeEvent[] }>(`${clusterPath(cluster)}/events`, query),
-  related: (cluster: string, ref: ResourceRef, namespace: string | undefined, name: string) =>
-    api.get<{ owners: KubeObject[]; children: KubeObject[] }>(
-      `${resourcePath(cluster, ref, namespace, name)}/related`,
-    ),
-  /** Server-side apply of one or more YAML documents; `dryRun` returns the diff without changing anything. */
-  apply: (cluster: string, yaml: string, dryRun: boolean) =>
-    request<ApplyResponse>('POST', `${clusterPath(cluster)}/apply`, {
-      query: { dryRun: dryRun ? 'true' : undefined },
-      text: { body: yaml, contentType: 'application/yaml' },
+  ) =>
+    request<ChangeResult>('POST', `${resourcePath(cluster, ref, name)}/scale`, {
+      query: { namespace },
+      body: { replicas },
     }),
-  openApiSchema: (cluster: string, ref: ResourceRef) =>
+  restart: (cluster: string, ref: ResourceRef, namespace: Namespace, name: string) =>
+    request<ChangeResult>('POST', `${resourcePath(cluster, ref, name)}/restart`, {
+      query: { namespace },
+      body: {},
+    }),
+  /** Server-side apply of one or more YAML documents; `dryRun` returns each document's diff and changes nothing. */
+  apply: (
+    cluster: string,
+    manifest: string,
+    options: { dryRun: boolean; namespace?: string; force?: boolean },
+  ) =>
+    request<ApplyResult>('POST', `${clusterPath(cluster)}/apply`, {
+      body: { manifest, ...options },
+      bodyOn: [422],
+    }),
+  openApiSchema: (cluster: string, ref: Pick<ResourceRef, 'group' | 'version'>) =>
     api.get<Record<string, unknown>>(
       `${clusterPath(cluster)}/openapi/${enc(groupSegment(ref.group))}/${enc(ref.version)}`,
     ),
-  logsUrl: (cluster: string, namespace: string, pod: string, options: LogOptions) =>
-    buildUrl(
-      `${resourcePath(cluster, { group: '', version: 'v1', resource: 'pods' }, namespace, pod)}/log`,
-      {
-        ...options,
-        access_token: options.follow ? session.accessToken : undefined,
-      },
-    ),
-  workloadLogsUrl: (
-    cluster: string,
-    ref: ResourceRef,
-    namespace: string,
-    name: string,
-    options: LogOptions,
-  ) => buildUrl(`${resourcePath(cluster, ref, namespace, name)}/logs`, { ...options }),
+  events: (cluster: string, query: Static<typeof EventQuery>) =>
+    api.get<{ items: KubeObject[] }>(`${clusterPath(cluster)}/events`, query),
+  related: (cluster: string, ref: ResourceRef, namespace: Namespace, name: string) =>
+    api.get<Static<typeof RelatedObjects>>(`${resourcePath(cluster, ref, name)}/related`, {
+      namespace,
+    }),
+  logsUrl: (cluster: string, namespace: string, pod: string, query: LogQuery) =>
+    buildUrl(`${resourcePath(cluster, POD_REF, pod)}/log`, { namespace, ...query }),
   execUrl: (
     cluster: string,
     namespace: string,
@@ -98,15 +109,13 @@ export const kubeApi = {
     command: string[],
   ) => {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const path = buildUrl(
-      `${resourcePath(cluster, { group: '', version: 'v1', resource: 'pods' }, namespace, pod)}/exec`,
-      {
-        container,
-        command,
-        tty: 'true',
-        access_token: session.accessToken,
-      },
-    );
+    const path = buildUrl(`${resourcePath(cluster, POD_REF, pod)}/exec`, {
+      namespace,
+      container,
+      command,
+      tty: 'true',
+      access_token: session.accessToken,
+    });
     return `${scheme}//${location.host}${path}`;
   },
 };

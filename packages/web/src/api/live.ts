@@ -1,18 +1,33 @@
 import { ref } from 'vue';
 import { session } from './http';
-import type { KubeObject, ResourceRef, WatchEvent, WatchEventType } from './kube-types';
+import type { LiveClientMessage } from '@kubeops/contracts';
+import type {
+  PrinterColumn,
+  ResourceRef,
+  ResourceRow,
+  RowChange,
+  WatchEventType,
+} from './kube-types';
 
-export interface Subscription extends ResourceRef {
-  cluster: string;
-  namespace?: string[];
-  labelSelector?: string;
+type SubscribeMessage = Extract<LiveClientMessage, { type: 'subscribe' }>;
+
+/** What to follow: one resource of one cluster, narrowed like a list query. */
+export type Subscription = ResourceRef &
+  Omit<SubscribeMessage, 'type' | 'id' | 'resourceVersion' | keyof ResourceRef>;
+
+export interface Snapshot {
+  items: ResourceRow[];
+  columns: PrinterColumn[];
+  total: number;
+  /** More rows than the snapshot holds: fetch them over REST with this cursor. */
+  nextCursor: string | null;
 }
 
 export interface LiveHandlers {
-  /** The full current list; also sent again if the server cannot resume after a reconnect. */
-  snapshot(items: KubeObject[]): void;
-  /** Changes since the snapshot, already coalesced by the server. */
-  events(events: WatchEvent[]): void;
+  /** The current rows; sent again if the server cannot resume after a reconnect. */
+  snapshot(snapshot: Snapshot): void;
+  /** Changes since the snapshot (or since the drop, on resume), coalesced by the server. */
+  changes(changes: RowChange[]): void;
   error?(error: { code: string; message: string; status?: number }): void;
 }
 
@@ -28,17 +43,20 @@ interface Entry {
 type ServerMessage = {
   type?: string;
   id?: string;
-  items?: KubeObject[];
-  events?: Array<{ type: string; object: KubeObject }>;
-  event?: { type: string; object: KubeObject };
-  resourceVersion?: string;
+  items?: ResourceRow[];
+  columns?: PrinterColumn[];
+  total?: number;
+  nextCursor?: string | null;
+  changes?: Array<{ type: string; row: ResourceRow }>;
+  resourceVersion?: string | null;
   code?: string;
   message?: string;
   status?: number;
 };
 
 const HEARTBEAT_MS = 20_000;
-const SILENCE_LIMIT_MS = 45_000;
+// The server sends a heartbeat every 15 s; this much silence means the socket is dead.
+const SILENCE_LIMIT_MS = 40_000;
 
 const eventType = (type: string): WatchEventType => {
   const upper = type.toUpperCase();
@@ -137,18 +155,15 @@ export class LiveConnection {
   }
 
   private sendSubscribe(entry: Entry): void {
-    const { cluster, group, version, resource, namespace, labelSelector } = entry.subscription;
-    this.send({
+    const { group, ...rest } = entry.subscription;
+    const message: SubscribeMessage = {
+      ...rest,
       type: 'subscribe',
       id: entry.id,
-      cluster,
-      group,
-      version,
-      resource,
-      namespace,
-      labelSelector,
-      resourceVersion: entry.resourceVersion,
-    });
+      group: group === '' ? 'core' : group,
+      ...(entry.resourceVersion ? { resourceVersion: entry.resourceVersion } : {}),
+    };
+    this.send(message);
   }
 
   private receive(message: ServerMessage): void {
@@ -157,16 +172,22 @@ export class LiveConnection {
     if (message.resourceVersion) entry.resourceVersion = message.resourceVersion;
     switch (message.type) {
       case 'snapshot':
-        entry.handlers.snapshot(message.items ?? []);
+        entry.handlers.snapshot({
+          items: message.items ?? [],
+          columns: message.columns ?? [],
+          total: message.total ?? message.items?.length ?? 0,
+          nextCursor: message.nextCursor ?? null,
+        });
         break;
-      case 'events':
       case 'delta':
-      case 'event': {
-        const raw = message.events ?? (message.event ? [message.event] : []);
-        entry.handlers.events(raw.map((e) => ({ type: eventType(e.type), object: e.object })));
+      case 'resume':
+        entry.handlers.changes(
+          (message.changes ?? []).map((c) => ({ type: eventType(c.type), row: c.row })),
+        );
         break;
-      }
       case 'error':
+        // A failed subscription is gone on the server; do not resume it after a reconnect.
+        entry.resourceVersion = undefined;
         entry.handlers.error?.({
           code: message.code ?? 'error',
           message: message.message ?? '',

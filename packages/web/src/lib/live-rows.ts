@@ -1,20 +1,20 @@
 import { shallowRef } from 'vue';
-import type { KubeObject, WatchEvent } from '../api/kube-types';
+import type { PrinterColumn, ResourceRow, RowChange } from '../api/kube-types';
 
-export const objectKey = (o: KubeObject) =>
-  o.metadata.uid || `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+export const rowKey = (row: ResourceRow) => row.uid || `${row.namespace ?? ''}/${row.name}`;
 
 /**
- * The live contents of one resource table: a snapshot, then watch events.
- * Bursts of events are applied together once per animation frame, and
- * `version` changes once per applied batch, so a table of 10,000 rows
- * re-sorts at most once a frame however fast the cluster changes.
+ * The live contents of one resource table: a snapshot, then changes. Bursts
+ * of changes are applied together once per animation frame, and `version`
+ * moves once per applied batch, so a table of 10,000 rows re-sorts at most
+ * once a frame however fast the cluster changes.
  */
 export class LiveRows {
   readonly version = shallowRef(0);
   readonly ready = shallowRef(false);
-  private readonly objects = new Map<string, KubeObject>();
-  private pending: WatchEvent[] = [];
+  readonly columns = shallowRef<PrinterColumn[]>([]);
+  private readonly rows = new Map<string, ResourceRow>();
+  private pending: RowChange[] = [];
   private scheduled = false;
 
   constructor(
@@ -22,23 +22,40 @@ export class LiveRows {
   ) {}
 
   get size(): number {
-    return this.objects.size;
+    return this.rows.size;
   }
 
-  items(): KubeObject[] {
-    return [...this.objects.values()];
+  items(): ResourceRow[] {
+    return [...this.rows.values()];
   }
 
-  snapshot(items: KubeObject[]): void {
+  reset(): void {
     this.pending = [];
-    this.objects.clear();
-    for (const item of items) this.objects.set(objectKey(item), item);
+    this.rows.clear();
+    this.ready.value = false;
+    this.version.value++;
+  }
+
+  snapshot(items: ResourceRow[], columns: PrinterColumn[]): void {
+    this.pending = [];
+    this.rows.clear();
+    for (const row of items) this.rows.set(rowKey(row), row);
+    this.columns.value = columns;
     this.ready.value = true;
     this.version.value++;
   }
 
-  events(events: WatchEvent[]): void {
-    this.pending.push(...events);
+  /** Rows of later pages fetched after the snapshot; a newer version already received wins. */
+  append(items: ResourceRow[]): void {
+    for (const row of items) {
+      const key = rowKey(row);
+      if (!this.rows.has(key)) this.rows.set(key, row);
+    }
+    this.version.value++;
+  }
+
+  changes(changes: RowChange[]): void {
+    this.pending.push(...changes);
     if (this.scheduled) return;
     this.scheduled = true;
     this.schedule(() => this.flush());
@@ -47,17 +64,12 @@ export class LiveRows {
   flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
-    for (const event of this.pending) {
-      const key = objectKey(event.object);
-      if (event.type === 'DELETED') this.objects.delete(key);
-      else this.objects.set(key, event.object);
+    for (const change of this.pending) {
+      const key = rowKey(change.row);
+      if (change.type === 'DELETED') this.rows.delete(key);
+      else this.rows.set(key, change.row);
     }
     this.pending = [];
-    this.version.value++;
-  }
-
-  remove(keys: Iterable<string>): void {
-    for (const key of keys) this.objects.delete(key);
     this.version.value++;
   }
 }

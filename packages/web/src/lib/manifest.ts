@@ -1,7 +1,11 @@
 import { stringify } from 'yaml';
 import type { KubeObject } from '../api/kube-types';
 
-/** An object as a person edits it: without the server's bookkeeping that apply would reject or ignore. */
+/**
+ * An object as a person edits it: without the server's bookkeeping that apply
+ * would reject or ignore (managed fields, last-applied annotation) and without
+ * status, which controllers write and apply leaves alone.
+ */
 export function editableManifest(object: KubeObject): Record<string, unknown> {
   const {
     managedFields: _m,
@@ -13,8 +17,9 @@ export function editableManifest(object: KubeObject): Record<string, unknown> {
   };
   const annotations = { ...(metadata.annotations ?? {}) };
   delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  const { status: _status, ...rest } = object;
   return {
-    ...object,
+    ...rest,
     metadata: {
       ...metadata,
       ...(Object.keys(annotations).length ? { annotations } : { annotations: undefined }),

@@ -12,64 +12,59 @@ export interface LiveListParams {
   labelSelector: string;
 }
 
-const FALLBACK_AFTER_MS = 4000;
+/** Rows per live snapshot (the server's maximum); the rest come over REST by cursor. */
+const SNAPSHOT_LIMIT = 5000;
 
 /**
  * The live rows of one resource: subscribes over the shared WebSocket and
  * re-subscribes whenever the cluster, resource, namespaces or selector change.
- * If no snapshot has arrived after a few seconds (socket still connecting),
- * one REST page fills the table meanwhile; the live snapshot replaces it.
+ * Deltas cover every matching object, so rows past the snapshot page are
+ * fetched once by cursor and then kept current by the same deltas.
  */
 export function useLiveList(params: () => LiveListParams | null) {
   const rows = new LiveRows();
   const error = shallowRef<unknown>(null);
   let stop: (() => void) | undefined;
-  let fallback: ReturnType<typeof setTimeout> | undefined;
+  let generation = 0;
 
   const start = (p: LiveListParams | null) => {
     stop?.();
-    clearTimeout(fallback);
-    rows.snapshot([]);
-    rows.ready.value = false;
+    stop = undefined;
+    rows.reset();
     error.value = null;
     if (!p) return;
-    let gotSnapshot = false;
+    const mine = ++generation;
+    const namespace = p.namespaces.length ? p.namespaces.join(',') : undefined;
+    const labelSelector = p.labelSelector || undefined;
     stop = live.subscribe(
+      { cluster: p.cluster, ...p.ref, namespace, labelSelector, limit: SNAPSHOT_LIMIT },
       {
-        cluster: p.cluster,
-        ...p.ref,
-        namespace: p.namespaces.length ? p.namespaces : undefined,
-        labelSelector: p.labelSelector || undefined,
-      },
-      {
-        snapshot: (items) => {
-          gotSnapshot = true;
+        snapshot: async (snapshot) => {
           error.value = null;
-          rows.snapshot(items);
+          rows.snapshot(snapshot.items, snapshot.columns);
+          let cursor = snapshot.nextCursor;
+          while (cursor && mine === generation) {
+            const page = await kubeApi.list(p.cluster, p.ref, {
+              namespace,
+              labelSelector,
+              limit: 1000,
+              cursor,
+            });
+            if (mine !== generation) return;
+            rows.append(page.items);
+            cursor = page.nextCursor;
+          }
         },
-        events: (events) => rows.events(events),
+        changes: (changes) => rows.changes(changes),
         error: (e) => (error.value = new ApiError(e.status ?? 500, e.code, e.message)),
       },
     );
-    fallback = setTimeout(async () => {
-      if (gotSnapshot) return;
-      try {
-        const page = await kubeApi.list(p.cluster, p.ref, {
-          namespace: p.namespaces.length ? p.namespaces : undefined,
-          labelSelector: p.labelSelector || undefined,
-          limit: 5000,
-        });
-        if (!gotSnapshot) rows.snapshot(page.items);
-      } catch (e) {
-        if (!gotSnapshot) error.value = e;
-      }
-    }, FALLBACK_AFTER_MS);
   };
 
   watch(params, start, { immediate: true, deep: true });
   onBeforeUnmount(() => {
+    generation++;
     stop?.();
-    clearTimeout(fallback);
   });
   return { rows, error };
 }

@@ -3,7 +3,11 @@ import { ref } from 'vue';
 import { kubeApi } from '../api/kube';
 import type { ApiResource, ResourceRef } from '../api/kube-types';
 
-export const POD_REF: ResourceRef = { group: '', version: 'v1', resource: 'pods' };
+export { POD_REF } from '../api/kube';
+
+/** Built-in groups are `` or end in `k8s.io`; anything else with a dot comes from a CRD or an aggregated API. */
+export const isExtension = (group: string) =>
+  group.includes('.') && !group.endsWith('.k8s.io') && group !== 'k8s.io';
 
 /** `core` in URLs stands for the core ("") API group. */
 export const groupFromParam = (param: string | undefined) =>
@@ -16,7 +20,9 @@ export const useDiscovery = defineStore('discovery', () => {
 
   async function load(cluster: string, force = false): Promise<ApiResource[]> {
     if (!force && byCluster.value[cluster]) return byCluster.value[cluster]!;
-    const items = (await kubeApi.discovery(cluster)).items.filter((r) => !r.resource.includes('/'));
+    const items = (await kubeApi.discovery(cluster)).resources.filter(
+      (r) => !r.resource.includes('/'),
+    );
     byCluster.value = { ...byCluster.value, [cluster]: items };
     return items;
   }
