@@ -6,7 +6,7 @@ import type { Database } from '../store/database.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../store/database.js';
 import { KubeClient, type ClusterEndpoint } from '../kube/kube-client.js';
 import { ClusterHealthTracker } from './cluster-health.js';
-import { endpointOf, parseKubeconfig } from './kubeconfig.js';
+import { endpointOf, parseKubeconfig, serverUrlProblem } from './kubeconfig.js';
 
 type Row = {
   id: string;
@@ -129,7 +129,9 @@ export class ClusterRegistry {
           ),
         );
       }
-      case 'token':
+      case 'token': {
+        const badServer = serverUrlProblem(request.server);
+        if (badServer) throw invalidInput('body.server', badServer);
         return [
           {
             name: request.name,
@@ -139,6 +141,7 @@ export class ClusterRegistry {
             insecureSkipTlsVerify: request.insecureSkipTlsVerify,
           },
         ];
+      }
       case 'in-cluster': {
         const host = process.env.KUBERNETES_SERVICE_HOST;
         if (!host)

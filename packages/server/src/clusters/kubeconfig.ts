@@ -42,6 +42,20 @@ export function parseKubeconfig(text: string): Kubeconfig {
   return doc as Kubeconfig;
 }
 
+/** Why a cluster's server URL cannot be called, or null: it must be http(s) with a host. */
+export function serverUrlProblem(server: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return `${JSON.stringify(server)} is not a URL`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `${url.protocol} is not http(s)`;
+  if (!url.hostname) return `${JSON.stringify(server)} names no host`;
+  return null;
+}
+
 /**
  * Why a context cannot be used by a server, or null. Exec plugins and
  * auth-provider plugins run programs and read caches on the machine the
@@ -54,6 +68,9 @@ export function refusalOf(config: Kubeconfig, contextName: string): string | nul
   const user = config.users?.find((u) => u.name === ctx.context?.user)?.user ?? {};
   if (!cluster || !str(cluster.server))
     return `cluster ${ctx.context.cluster ?? ''} of context ${contextName} has no server`;
+  const badServer = serverUrlProblem(str(cluster.server)!);
+  if (badServer)
+    return `cluster ${ctx.context.cluster ?? ''} of context ${contextName}: server ${badServer}`;
   if (user.exec) {
     const command = str((user.exec as { command?: unknown }).command) ?? 'a program';
     return `user ${ctx.context.user} authenticates by running ${command} (exec credentials), which cannot run on the KubeOps server; use a ServiceAccount token or a client certificate`;

@@ -3,6 +3,7 @@ import { KubeOpsError } from '../core/errors.js';
 
 type ValidationError = {
   instancePath?: string;
+  schemaPath?: string;
   keyword?: string;
   message?: string;
   params?: Record<string, unknown>;
@@ -25,12 +26,27 @@ function describe(error: ValidationError): string {
   return error.message ?? 'is invalid';
 }
 
+/**
+ * For a union of request shapes told apart by a literal (e.g. `source`),
+ * ajv reports every branch's errors; the useful ones are those of the branch
+ * whose literal matched. Branches that failed on a `const` are dropped, and
+ * the union's own summary ("must match a schema in anyOf") goes last.
+ */
+export function relevantErrors(errors: ValidationError[]): ValidationError[] {
+  const branchOf = (e: ValidationError) => /\/anyOf\/(\d+)\//.exec(e.schemaPath ?? '')?.[1];
+  const wrongBranches = new Set(errors.filter((e) => e.keyword === 'const').map(branchOf));
+  const kept = errors.filter(
+    (e) => e.keyword !== 'anyOf' && !(branchOf(e) !== undefined && wrongBranches.has(branchOf(e))),
+  );
+  return kept.length > 0 ? kept : errors;
+}
+
 /** Maps anything thrown to the uniform `{code, message, details}` body; never leaks a stack. */
 export function toKubeOpsError(error: unknown): KubeOpsError {
   if (error instanceof KubeOpsError) return error;
   const e = error as FastifyError & { validation?: ValidationError[]; validationContext?: string };
   if (Array.isArray(e.validation) && e.validation.length > 0) {
-    const problems = e.validation.map((v) => ({
+    const problems = relevantErrors(e.validation).map((v) => ({
       field: fieldOf(e.validationContext, v),
       message: describe(v),
     }));

@@ -127,6 +127,21 @@ describe('cluster registry', () => {
     expect(duplicate.statusCode).toBe(409);
   });
 
+  it('refuses a server that is not a usable URL with a 400 naming the field, storing nothing', async () => {
+    for (const server of ['http://', 'https://:6443', 'https//no-colon.example']) {
+      const refused = await post('/api/v1/clusters', {
+        source: 'token',
+        name: 'bad-url',
+        server,
+        token: 'x',
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().message).toContain('server');
+    }
+    const listed = await app.inject({ method: 'GET', url: '/api/v1/clusters', headers: admin });
+    expect(JSON.stringify(listed.json())).not.toContain('bad-url');
+  });
+
   it('only platform roles with clusters:write may register or remove clusters', async () => {
     const res = await post(
       '/api/v1/clusters',
