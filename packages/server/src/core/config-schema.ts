@@ -1,5 +1,6 @@
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AiSettingsSchema } from '../providers/ai/settings.js';
+import { MetricsSettingsSchema } from '../providers/metrics/settings.js';
 
 // TypeBox checks no string formats by itself; config only needs absolute http(s) URLs.
 if (!FormatRegistry.Has('uri')) {
@@ -154,6 +155,8 @@ export const ConfigSchema = Obj({
   }),
   /** AI explanations of inspection findings; without a provider, findings keep their rule's explanation. */
   ai: AiSettingsSchema,
+  /** Container metric history for the usage and anomaly rules; without a url, runs inspect without it. */
+  metrics: MetricsSettingsSchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;
