@@ -1,5 +1,6 @@
 import type { ServerContext } from '../context.js';
 import { findingExplainer, type FindingExplainer } from '../providers/ai/index.js';
+import { containerMetricsOf } from '../providers/metrics/index.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
 import type { TargetComponent } from '../targets.js';
 import { ChannelStore } from './channel-store.js';
@@ -39,6 +40,7 @@ export function inspectorOf(ctx: ServerContext, connections?: ClusterConnections
       logger: ctx.logger,
       publicUrl: ctx.config.http.publicUrl,
       explain: explainerOf(ctx),
+      metrics: containerMetricsOf(ctx.config.metrics),
     });
     module = {
       runs: new RunStore(ctx.db),

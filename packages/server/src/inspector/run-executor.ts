@@ -10,7 +10,10 @@ import type { KubeClient } from '../kube/kube-client.js';
 import type { Database } from '../store/database.js';
 import type { NotifiedFinding } from '../providers/notify/message.js';
 import type { FindingExplainer } from '../providers/ai/index.js';
+import type { ContainerMetricsProvider } from '../providers/metrics/index.js';
 import type { ChannelStore } from './channel-store.js';
+import { LogBaselineStore, workloadErrorTemplates } from './collect/log-baseline-store.js';
+import { addSignals } from './collect/signals.js';
 import { SnapshotCollector } from './collect/snapshot-collector.js';
 import type { ExemptionStore } from './exemption-store.js';
 import type { FindingStatus, FindingStore } from './store/finding-store.js';
@@ -39,6 +42,8 @@ export interface RunExecutorDeps {
   options?: InspectOptions | undefined;
   /** Set when an AI provider is configured: new and regressed findings get a model explanation. */
   explain?: FindingExplainer | undefined;
+  /** Set when a metrics server is configured: the usage and anomaly rules get history. */
+  metrics?: ContainerMetricsProvider | undefined;
 }
 
 export interface ExecutedRun {
@@ -51,7 +56,11 @@ export interface ExecutedRun {
 
 /** Executes one claimed run: collect, inspect, store the lifecycle, notify. */
 export class RunExecutor {
-  constructor(private readonly deps: RunExecutorDeps) {}
+  private readonly logBaselines: LogBaselineStore;
+
+  constructor(private readonly deps: RunExecutorDeps) {
+    this.logBaselines = new LogBaselineStore(deps.db);
+  }
 
   async execute(run: RunRow, runner: string): Promise<ExecutedRun> {
     const { deps } = this;
@@ -60,9 +69,18 @@ export class RunExecutor {
     const collection = await new SnapshotCollector(client).collect({
       namespace: scope.namespace ?? undefined,
     });
-    const snapshot = deps.options
-      ? { ...collection.snapshot, options: deps.options }
-      : collection.snapshot;
+    await addSignals(collection, {
+      client,
+      metrics: deps.metrics,
+      cluster: run.cluster,
+      namespace: scope.namespace ?? undefined,
+    });
+    // Templates seen by earlier runs are known; only the others are reported as new.
+    const baseline = await this.logBaselines.baselineFor(run.cluster, scope.namespace ?? undefined);
+    const snapshot: Snapshot = {
+      ...collection.snapshot,
+      options: { ...deps.options, ...(baseline ? { logBaselineTemplates: baseline } : {}) },
+    };
     const result = runInspection(snapshot, {
       exemptions: await deps.exemptions.activeFor(run.cluster),
     });
@@ -81,6 +99,13 @@ export class RunExecutor {
     const { outcome, stored } = await deps.db
       .transaction(async (tx) => {
         const outcome = await deps.findings.recordRun(run.id, run.cluster, scope, observed, at, tx);
+        await this.logBaselines.record(
+          run.cluster,
+          run.id,
+          workloadErrorTemplates(snapshot),
+          at,
+          tx,
+        );
         const stored = await deps.findings.completeRun(
           run.id,
           runner,

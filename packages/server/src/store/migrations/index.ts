@@ -3,6 +3,7 @@ import { coreMigrations } from './core.js';
 import { clusterMigrations } from '../../clusters/migrations.js';
 import { inspectorMigrations } from '../../inspector/migrations.js';
 import { aiMigrations } from './ai.js';
+import { logBaselineMigrations } from './log-baselines.js';
 
 /**
  * Every module's migrations, in the order their tables depend on each other.
@@ -13,4 +14,5 @@ export const MIGRATIONS: MigrationSet[] = [
   clusterMigrations,
   inspectorMigrations,
   aiMigrations,
+  logBaselineMigrations,
 ];
