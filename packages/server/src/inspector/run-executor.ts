@@ -74,6 +74,7 @@ export class RunExecutor {
       metrics: deps.metrics,
       cluster: run.cluster,
       namespace: scope.namespace ?? undefined,
+      workload: scope.workload,
     });
     // Templates seen by earlier runs are known; only the others are reported as new.
     const baseline = await this.logBaselines.baselineFor(run.cluster, scope.namespace ?? undefined);

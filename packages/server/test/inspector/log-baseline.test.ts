@@ -86,6 +86,16 @@ describe('log samples and the log baseline in live inspection runs', () => {
     const lines = collection.snapshot.logs![0]!.lines;
     expect(lines.length).toBeLessThanOrEqual(200);
     expect(lines.some((l) => (typeof l === 'string' ? l : l.line) === firstLine)).toBe(true);
+
+    // A run scoped to another workload reads none of the crashing pod's logs.
+    const scoped = await new SnapshotCollector(client).collect({ namespace });
+    await addSignals(scoped, {
+      client,
+      cluster: 'local',
+      namespace,
+      workload: { kind: 'Pod', name: 'calm' },
+    });
+    expect(scoped.snapshot.logs).toEqual([]);
   });
 
   it('reports a new error template on the run after it first appears, and never the same one twice', async () => {

@@ -75,12 +75,19 @@ function warningCounts(events: KubeObject[]): Map<string, number> {
   return counts;
 }
 
+/** Which pods a run may read; all of the snapshot's by default. */
+export type PodFilter = (pod: KubeObject) => boolean;
+
 /** The pods whose logs a run reads, the most troubled first. */
-export function podsToSample(snapshot: Snapshot, maxPods: number): KubeObject[] {
+export function podsToSample(
+  snapshot: Snapshot,
+  maxPods: number,
+  inScope: PodFilter = () => true,
+): KubeObject[] {
   const warnings = warningCounts(snapshot.events ?? []);
   const candidates: Candidate[] = [];
   for (const object of snapshot.objects) {
-    if (object.kind !== 'Pod') continue;
+    if (object.kind !== 'Pod' || !inScope(object)) continue;
     const score = troubleScore(object, warnings);
     if (score > 0) candidates.push({ pod: object, score });
   }
@@ -100,9 +107,10 @@ export async function collectLogSamples(
   client: KubeClient,
   snapshot: Snapshot,
   limits: LogSampleLimits = DEFAULT_LOG_SAMPLE_LIMITS,
+  inScope?: PodFilter,
   signal?: AbortSignal,
 ): Promise<LogSamples> {
-  const reads = podsToSample(snapshot, limits.maxPods).flatMap((pod) =>
+  const reads = podsToSample(snapshot, limits.maxPods, inScope).flatMap((pod) =>
     containerNames(pod).map((container) => ({ pod, container })),
   );
   const samples: LogSample[] = [];

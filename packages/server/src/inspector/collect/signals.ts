@@ -1,10 +1,11 @@
-import type { MetricSeries } from '@kubeops/inspect';
+import { SnapshotIndex, type MetricSeries, type Snapshot } from '@kubeops/inspect';
 import type { KubeClient } from '../../kube/kube-client.js';
 import type { ContainerMetricsProvider } from '../../providers/metrics/index.js';
 import {
   collectLogSamples,
   DEFAULT_LOG_SAMPLE_LIMITS,
   type LogSampleLimits,
+  type PodFilter,
 } from './log-samples.js';
 import type { Collection } from './snapshot-collector.js';
 
@@ -14,6 +15,8 @@ export interface SignalSources {
   metrics?: ContainerMetricsProvider | undefined;
   cluster: string;
   namespace?: string | undefined;
+  /** A workload-scoped run reads only the logs of that workload's pods. */
+  workload?: { kind: string; name: string } | null | undefined;
   logLimits?: LogSampleLimits;
   signal?: AbortSignal;
 }
@@ -36,6 +39,7 @@ export async function addSignals(collection: Collection, sources: SignalSources)
       sources.client,
       snapshot,
       sources.logLimits ?? DEFAULT_LOG_SAMPLE_LIMITS,
+      sources.workload ? ownedBy(snapshot, sources.workload) : undefined,
       sources.signal,
     ),
   ]);
@@ -46,6 +50,14 @@ export async function addSignals(collection: Collection, sources: SignalSources)
   }
   snapshot.logs = logs.samples;
   if (logs.forbidden) skipped.push({ kind: 'pod logs', reason: logs.forbidden });
+}
+
+function ownedBy(snapshot: Snapshot, workload: { kind: string; name: string }): PodFilter {
+  const index = new SnapshotIndex(snapshot);
+  return (pod) => {
+    const top = index.topOwner(pod);
+    return top.kind === workload.kind && top.metadata.name === workload.name;
+  };
 }
 
 /** Series of pods gone from the cluster cannot be tied to a workload; they only cost memory. */
