@@ -197,6 +197,25 @@ describe('web console', () => {
     ).toBe(true);
   });
 
+  it('shows a banner while the server is away and resumes the live table by itself', async () => {
+    await page.evaluate(
+      () => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true),
+    );
+    const banner = page.locator('[data-testid=connection-banner]');
+    const restarting = server.restart(2000);
+    await banner.waitFor({ timeout: 30_000 });
+    await screenshot(page, 'explorer-connection-lost');
+    await restarting;
+    await banner.waitFor({ state: 'hidden', timeout: 60_000 });
+    // Still live after the reconnect: another deletion reaches the table.
+    const victim = (await podNames())[0]!;
+    kubectl(['delete', 'pod', '-n', ns, victim, '--wait=false']);
+    await expect.poll(podNames, { timeout: 30_000 }).not.toContain(victim);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
+  });
+
   it('edits a Deployment’s replicas in YAML, shows the diff, applies it, and new pods appear', async () => {
     await page.goto(`${server.url}/clusters/${CLUSTER}/r/apps/v1/deployments/${ns}/web`);
     await page.locator('.el-tabs__item', { hasText: 'YAML' }).click();
@@ -303,8 +322,10 @@ describe('web console', () => {
     ]);
     expect(namespaces).toEqual([ns]);
     await dev.page.click('[data-testid=namespace-filter]');
-    const options = await dev.page.locator('.el-select-dropdown__item:visible').allInnerTexts();
-    expect(options).toEqual([ns]);
+    // The namespace filter offers only the namespace the user may use.
+    await expect
+      .poll(() => dev.page.locator('.el-select-dropdown__item:visible').allInnerTexts())
+      .toEqual([ns]);
     await dev.page.keyboard.press('Escape');
     await screenshot(dev.page, 'explorer-namespace-bound-user');
     await dev.context.close();
@@ -344,6 +365,13 @@ describe('web console', () => {
     await expect
       .poll(() => page.locator('[data-testid=row-count]').innerText(), { timeout: 30_000 })
       .toBe('共 3 项');
+
+    // The dark theme, chosen from the header like the language.
+    await page.click('[data-testid=theme-switch]');
+    await page.locator('.el-dropdown-menu__item:visible', { hasText: '深色' }).click();
+    await expect.poll(() => page.locator('html.dark').count()).toBe(1);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'explorer-pods-zh-CN-dark');
     expect(errors).toEqual([]);
   });
 });

@@ -57,6 +57,8 @@ export interface KubeopsServer {
   adminPassword: string;
   /** Everything the server logged, for a failing test's message. */
   log(): string;
+  /** Stops the process and starts it again on the same port, data and database; `downMs` keeps it down that long. */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,45 +81,51 @@ export async function startKubeops(): Promise<KubeopsServer> {
     KUBEOPS_RATE_LIMIT_MAX: '100000',
     ...(databaseUrl ? { KUBEOPS_DATABASE_URL: databaseUrl, KUBEOPS_DATABASE_SCHEMA: schema } : {}),
   };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [main, 'serve', '--target=api', `--port=${port}`],
-    {
+  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, [main, 'serve', '--target=api', `--port=${port}`], {
       cwd: repo,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`kubeops serve exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`${url}/readyz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`kubeops serve was not ready after 120 s:\n${output}`);
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`kubeops serve exited with ${child.exitCode}:\n${output}`);
+      const ready = await fetch(`${url}/readyz`)
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ready) return child;
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`kubeops serve was not ready after 120 s:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
     }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  };
+  const halt = async (child: ChildProcess) => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  let child = await launch();
   return {
     url,
     adminUsername: 'admin',
     adminPassword,
     log: () => output,
+    async restart(downMs = 0) {
+      await halt(child);
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch();
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      await halt(child);
       if (databaseUrl) {
         const pg = await import('pg');
         const client = new pg.default.Client({ connectionString: databaseUrl });

@@ -67,7 +67,8 @@ class Session {
           credentials: 'same-origin',
         });
         if (!response.ok) {
-          this.set(null);
+          // Only a refusal ends the session; a server that is restarting (503) may accept it shortly.
+          if (response.status === 401) this.set(null);
           return false;
         }
         const body = (await response.json()) as TokenResponse;

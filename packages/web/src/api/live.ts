@@ -99,7 +99,9 @@ export class LiveConnection {
     this.state.value = this.attempt === 0 ? 'connecting' : 'lost';
     const socket = new WebSocket(this.url());
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       this.attempt = 0;
       this.state.value = 'open';
       this.lastMessageAt = Date.now();
@@ -110,7 +112,7 @@ export class LiveConnection {
       this.lastMessageAt = Date.now();
       if (typeof message.data === 'string') this.receive(JSON.parse(message.data) as ServerMessage);
     };
-    socket.onclose = (event) => this.dropped(event.code);
+    socket.onclose = (event) => void this.dropped(event.code, opened);
   }
 
   private beat(): void {
@@ -121,7 +123,7 @@ export class LiveConnection {
     this.send({ type: 'ping' });
   }
 
-  private async dropped(code: number): Promise<void> {
+  private async dropped(code: number, opened: boolean): Promise<void> {
     clearInterval(this.heartbeat);
     this.socket = null;
     if (this.entries.size === 0) {
@@ -129,8 +131,9 @@ export class LiveConnection {
       return;
     }
     this.state.value = 'lost';
-    // 4401/1008: the access token expired while connected; get a new one first.
-    if (code === 4401 || code === 1008) await session.refresh();
+    // Refused at the handshake (the access token expired, or the server
+    // restarted with new keys) or closed for policy: get a new token first.
+    if (!opened || code === 4401 || code === 1008) await session.refresh();
     const delay = Math.min(10_000, 500 * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
     this.attempt++;
     this.retryTimer = setTimeout(() => {
