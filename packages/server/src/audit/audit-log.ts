@@ -7,6 +7,7 @@ import type {
 } from '@kubeops/contracts';
 import type { Database, Queryable } from '../store/database.js';
 import type { Metrics } from '../core/metrics.js';
+import { invalidInput } from '../core/errors.js';
 
 export interface AuditRecord {
   action: string;
@@ -59,6 +60,17 @@ const toEntry = (r: Row): AuditEntry => ({
 const COLUMNS = `id::text AS id, time, actor, actor_id, source_ip, user_agent, action, cluster, namespace, kind, name,
   result, status_code, request_id, details`;
 
+/**
+ * RFC 3339 allows offsets PostgreSQL refuses (e.g. -22:09); the instant is
+ * what matters, so it is passed on in UTC.
+ */
+function utcInstant(field: string, value: string): string {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime()))
+    throw invalidInput(field, `${JSON.stringify(value)} is not a date-time`);
+  return time.toISOString();
+}
+
 function whereClause(filter: AuditFilter, params: unknown[]): string {
   const conditions: string[] = [];
   const add = (sql: string, value: unknown) => {
@@ -75,8 +87,8 @@ function whereClause(filter: AuditFilter, params: unknown[]): string {
   if (filter.namespace) add('namespace = ?', filter.namespace);
   if (filter.kind) add('kind = ?', filter.kind);
   if (filter.name) add('name = ?', filter.name);
-  if (filter.since) add('time >= ?::timestamptz', filter.since);
-  if (filter.until) add('time < ?::timestamptz', filter.until);
+  if (filter.since) add('time >= ?::timestamptz', utcInstant('query.since', filter.since));
+  if (filter.until) add('time < ?::timestamptz', utcInstant('query.until', filter.until));
   return conditions.length ? conditions.join(' AND ') : 'true';
 }
 
