@@ -34,6 +34,8 @@ export interface RequestOptions {
 
 type SessionListener = (token: string | null) => void;
 
+const SIGNED_IN_KEY = 'kubeops.signedIn';
+
 /**
  * The access token lives only in memory; the refresh token is an httpOnly
  * cookie the browser sends to /api/v1/auth. A 401 triggers one refresh
@@ -48,8 +50,24 @@ class Session {
     return this.token;
   }
 
+  /**
+   * Whether this browser signed in before and may still hold a refresh
+   * cookie (which scripts cannot see). Without it a first visit skips the
+   * refresh call, so it does not land in the audit log as a denied refresh.
+   */
+  get mayResume(): boolean {
+    return localStorage.getItem(SIGNED_IN_KEY) === '1';
+  }
+
+  /** Before leaving for single sign-on: the provider's redirect back brings a refresh cookie. */
+  expectResume(): void {
+    localStorage.setItem(SIGNED_IN_KEY, '1');
+  }
+
   set(token: string | null): void {
     this.token = token;
+    if (token) localStorage.setItem(SIGNED_IN_KEY, '1');
+    else localStorage.removeItem(SIGNED_IN_KEY);
     for (const listener of this.listeners) listener(token);
   }
 

@@ -24,7 +24,9 @@ export const useSession = defineStore('session', () => {
   async function restore(): Promise<void> {
     if (restored.value) return;
     restored.value = true;
-    if (tokens.accessToken || (await tokens.refresh())) await load().catch(() => (me.value = null));
+    if (tokens.accessToken || (tokens.mayResume && (await tokens.refresh()))) {
+      await load().catch(() => (me.value = null));
+    }
   }
 
   async function signOut(): Promise<void> {
