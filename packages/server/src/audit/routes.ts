@@ -5,12 +5,9 @@ import { AuditExportQuery, AuditPage, AuditQuery } from '@kubeops/contracts';
 import type { ServerContext } from '../context.js';
 import { requirePermission } from '../auth/authorizer.js';
 import { CSV_HEADER, csvRow, type AuditFilter, type AuditLog } from './audit-log.js';
+import { errorResponses } from '../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403);
 const tags = ['audit'];
 
 async function* exportLines(

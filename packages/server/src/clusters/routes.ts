@@ -14,14 +14,9 @@ import type { ServerContext } from '../context.js';
 import { requirePermission } from '../auth/authorizer.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
 import { contextsOf, parseKubeconfig } from './kubeconfig.js';
+import { errorResponses } from '../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-  404: { $ref: 'ErrorBody' },
-  409: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 const tags = ['clusters'];
 
 /** Registering clusters and reading their health. Credentials go in and never come back out. */

@@ -21,14 +21,9 @@ import { RUN_QUEUED_SUBJECT } from './inspection-runner.js';
 import { inspectorOf } from './inspector-module.js';
 import type { RunRow } from './store/run-store.js';
 import { visibilityFor } from './visibility.js';
+import { errorResponses } from '../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-  404: { $ref: 'ErrorBody' },
-  409: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 const tags = ['inspections'];
 // Shapes are documented by the TypeScript views; the body is passed through as built.
 const Body = Type.Object({}, { additionalProperties: true });

@@ -18,15 +18,9 @@ import { ObjectChanges } from './object-changes.js';
 import { podLog, workloadLogs } from './pod-logs.js';
 import { RelatedObjects } from './related-objects.js';
 import { principalOf } from './principal.js';
+import { errorResponses } from '../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-  404: { $ref: 'ErrorBody' },
-  502: { $ref: 'ErrorBody' },
-  503: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403, 404, 502, 503);
 const tags = ['kube'];
 const PodParams = Type.Object({
   cluster: Type.String(),

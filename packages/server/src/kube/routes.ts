@@ -28,17 +28,9 @@ import type { LiveCluster } from './live-cluster.js';
 import { ObjectChanges } from './object-changes.js';
 import { rowJson } from './resource-query.js';
 import { LiveSocket } from './live-socket.js';
+import { errorResponses } from '../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-  404: { $ref: 'ErrorBody' },
-  409: { $ref: 'ErrorBody' },
-  422: { $ref: 'ErrorBody' },
-  502: { $ref: 'ErrorBody' },
-  503: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403, 404, 409, 422, 502, 503);
 const tags = ['kube'];
 const R = '/api/v1/clusters/:cluster/resources/:group/:version/:resource';
 const AnyObject = Type.Object({}, { additionalProperties: true });
@@ -146,7 +138,8 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
         params: ResourceParams,
         querystring: DryRunQuery,
         body: AnyObject,
-        response: { 201: ChangeResult, ...errors },
+        // 200 for a dry run (nothing created), 201 when the object was created.
+        response: { 200: ChangeResult, 201: ChangeResult, ...errors },
       },
     },
     async (request, reply) => {

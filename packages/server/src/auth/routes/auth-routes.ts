@@ -17,13 +17,10 @@ import {
   setSessionCookie,
   tokenBody,
 } from './session-cookie.js';
+import { errorResponses } from '../../http/error-responses.js';
 
 const OIDC_STATE_COOKIE = 'kubeops_oidc';
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  429: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 429);
 const tags = ['auth'];
 
 /** Sign-in (password, MFA, OIDC), refresh and sign-out. All public: they are how one gets a token. */

@@ -19,12 +19,9 @@ import type { ServerContext } from '../../context.js';
 import { KubeOpsError, unauthenticated } from '../../core/errors.js';
 import type { Principal } from '../authorizer.js';
 import { verifyPassword } from '../passwords.js';
+import { errorResponses } from '../../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403);
 const tags = ['me'];
 const enrolment = { allowDuringMfaEnrolment: true };
 

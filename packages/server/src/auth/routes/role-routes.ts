@@ -15,14 +15,9 @@ import {
 } from '@kubeops/contracts';
 import type { ServerContext } from '../../context.js';
 import { requirePermission } from '../authorizer.js';
+import { errorResponses } from '../../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-  404: { $ref: 'ErrorBody' },
-  409: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 const tags = ['roles'];
 
 /** Platform roles and who holds them, globally or per cluster and namespace. */

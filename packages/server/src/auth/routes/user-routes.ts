@@ -15,14 +15,9 @@ import { KubeOpsError } from '../../core/errors.js';
 import { MFA_REQUIRED_SETTING } from '../auth-service.js';
 import { requirePermission } from '../authorizer.js';
 import { publicUser } from '../users.js';
+import { errorResponses } from '../../http/error-responses.js';
 
-const errors = {
-  400: { $ref: 'ErrorBody' },
-  401: { $ref: 'ErrorBody' },
-  403: { $ref: 'ErrorBody' },
-  404: { $ref: 'ErrorBody' },
-  409: { $ref: 'ErrorBody' },
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 const tags = ['users'];
 
 /** User administration and the sign-in settings (require MFA for everyone). */
