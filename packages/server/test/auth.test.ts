@@ -492,6 +492,24 @@ describe('authentication and authorization', () => {
       });
       expect(r.statusCode).toBe(404);
     }
+    // No stored text may hold NUL: refused with the field named, never a 500.
+    const nul = await t.request({
+      method: 'PUT',
+      url: '/api/v1/roles/viewer',
+      token: admin,
+      body: { description: 'before\u0000after' },
+    });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json()).toMatchObject({
+      code: 'invalid_request',
+      details: { field: 'body.description' },
+    });
+    const nulQuery = await t.request({
+      method: 'GET',
+      url: '/api/v1/audit?actor=a%00b',
+      token: admin,
+    });
+    expect(nulQuery.statusCode).toBe(400);
     // An RFC 3339 offset PostgreSQL refuses is still the same instant: a filter, not a 500.
     const odd = await t.request({
       method: 'GET',

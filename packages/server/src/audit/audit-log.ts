@@ -136,24 +136,27 @@ export class AuditLog {
   ) {}
 
   async record(entry: AuditRecord, tx: Queryable = this.db): Promise<void> {
+    // PostgreSQL text cannot hold NUL; what a client sent must never stop the record.
+    const text = (value: string | null | undefined) =>
+      value?.replaceAll('\u0000', '\uFFFD') ?? null;
     await tx.query(
       `INSERT INTO audit_log (actor, actor_id, source_ip, user_agent, action, cluster, namespace, kind, name,
          result, status_code, request_id, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)`,
       [
-        entry.actor ?? null,
+        text(entry.actor),
         entry.actorId ?? null,
-        entry.sourceIp ?? null,
-        entry.userAgent?.slice(0, 512) ?? null,
-        entry.action,
-        entry.target?.cluster ?? null,
-        entry.target?.namespace ?? null,
-        entry.target?.kind ?? null,
-        entry.target?.name ?? null,
+        text(entry.sourceIp),
+        text(entry.userAgent?.slice(0, 512)),
+        text(entry.action),
+        text(entry.target?.cluster),
+        text(entry.target?.namespace),
+        text(entry.target?.kind),
+        text(entry.target?.name),
         entry.result,
         entry.statusCode ?? null,
-        entry.requestId ?? null,
-        JSON.stringify(entry.details ?? {}),
+        text(entry.requestId),
+        JSON.stringify(entry.details ?? {}).replaceAll('\\u0000', '\\uFFFD'),
       ],
     );
     this.metrics?.auditWrites.inc({ result: entry.result });

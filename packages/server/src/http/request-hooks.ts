@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { KubeOpsError, unauthenticated } from '../core/errors.js';
+import { KubeOpsError, invalidInput, unauthenticated } from '../core/errors.js';
 import type { ServerContext } from '../context.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -31,6 +31,18 @@ function authorizationOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/** The path of the first string holding a NUL character, which no stored text may contain. */
+export function nulCharacterPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return `${path}.${key.replaceAll('\u0000', '\\0')}`;
+    const found = nulCharacterPath(item, `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Request ids, authentication, latency metrics and the audit trail. */
 export function registerRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
   app.decorateRequest('principal', undefined);
@@ -44,6 +56,17 @@ export function registerRequestHooks(app: FastifyInstance, ctx: ServerContext): 
   app.addHook('preParsing', async (request, _reply, payload) => {
     await authenticate(request);
     return payload;
+  });
+
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
+      const field = nulCharacterPath(value, part);
+      if (field) throw invalidInput(field, 'must not contain the NUL character (\\u0000)');
+    }
   });
 
   async function authenticate(request: FastifyRequest): Promise<void> {
