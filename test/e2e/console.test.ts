@@ -9,7 +9,6 @@ import {
   flatKubeconfig,
   kubectl,
   launchBrowser,
-  routeExists,
   newConsole,
   screenshot,
   signIn,
@@ -245,11 +244,8 @@ describe('web console', () => {
     await expect.poll(podNames, { timeout: 30_000 }).toHaveLength(3);
   });
 
-  it('reads a pod’s logs', async (context) => {
+  it('reads a pod’s logs', async () => {
     const pod = runningPods()[0]!;
-    const logPath = `/api/v1/clusters/${CLUSTER}/resources/core/v1/pods/${pod}/log?namespace=${ns}`;
-    if (!(await routeExists(server, logPath)))
-      return context.skip(`the server has no pod log route yet (GET ${logPath})`);
     const marker = `console-log-line-${Date.now()}`;
     appendPodLog([marker]);
     await page.goto(`${server.url}/clusters/${CLUSTER}/r/core/v1/pods/${ns}/${pod}`);
@@ -257,18 +253,15 @@ describe('web console', () => {
     await expect
       .poll(() => page.locator('[data-testid=log-lines]').innerText(), { timeout: 30_000 })
       .toContain(marker);
-    await page.fill('[data-testid=log-search] input', marker);
+    await page.fill('input[data-testid=log-search], [data-testid=log-search] input', marker);
     await expect
       .poll(() => page.locator('[data-testid=log-lines] .line').count())
       .toBeGreaterThan(0);
     await screenshot(page, 'detail-logs');
   });
 
-  it('runs a command in the exec terminal', async (context) => {
+  it('runs a command in the exec terminal', async () => {
     const pod = runningPods()[0]!;
-    const execPath = `/api/v1/clusters/${CLUSTER}/resources/core/v1/pods/${pod}/exec?namespace=${ns}`;
-    if (!(await routeExists(server, execPath)))
-      return context.skip(`the server has no exec WebSocket route yet (${execPath})`);
     await page.goto(`${server.url}/clusters/${CLUSTER}/r/core/v1/pods/${ns}/${pod}`);
     await page.locator('.el-tabs__item', { hasText: 'Terminal' }).click();
     await page.click('[data-testid=exec-connect]');

@@ -175,20 +175,6 @@ export async function callApi<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/**
- * Whether the server has a route at `path` (any answer but its "No route"
- * 404), so a step whose endpoint has not landed yet is skipped, not failed.
- */
-export async function routeExists(server: KubeopsServer, path: string): Promise<boolean> {
-  const token = await apiToken(server, server.adminUsername, server.adminPassword);
-  const response = await fetch(`${server.url}${path}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  if (response.status !== 404) return true;
-  const body = (await response.json().catch(() => ({}))) as { message?: string };
-  return !body.message?.startsWith('No route');
-}
-
 /** A fresh browser context (cookies, storage) in the given language, with errors collected. */
 export async function newConsole(
   browser: Browser,

@@ -20,6 +20,10 @@ export const groupSegment = (group: string) => (group === '' ? 'core' : group);
 const clusterPath = (cluster: string) => `/api/v1/clusters/${enc(cluster)}`;
 
 /** `/api/v1/clusters/{cluster}/resources/{group}/{version}/{resource}[/{name}]`; the namespace goes in the query. */
+/** Pod logs and exec live beside the resource routes, addressed by namespace and name. */
+const podPath = (cluster: string, namespace: string, pod: string) =>
+  `${clusterPath(cluster)}/pods/${enc(namespace)}/${enc(pod)}`;
+
 export function resourcePath(cluster: string, ref: ResourceRef, name?: string): string {
   const base = `${clusterPath(cluster)}/resources/${enc(groupSegment(ref.group))}/${enc(ref.version)}/${enc(ref.resource)}`;
   return name === undefined ? base : `${base}/${enc(name)}`;
@@ -100,7 +104,7 @@ export const kubeApi = {
       namespace,
     }),
   logsUrl: (cluster: string, namespace: string, pod: string, query: LogQuery) =>
-    buildUrl(`${resourcePath(cluster, POD_REF, pod)}/log`, { namespace, ...query }),
+    buildUrl(`${podPath(cluster, namespace, pod)}/log`, { ...query }),
   execUrl: (
     cluster: string,
     namespace: string,
@@ -109,8 +113,7 @@ export const kubeApi = {
     command: string[],
   ) => {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const path = buildUrl(`${resourcePath(cluster, POD_REF, pod)}/exec`, {
-      namespace,
+    const path = buildUrl(`${podPath(cluster, namespace, pod)}/exec`, {
       container,
       command,
       tty: 'true',
