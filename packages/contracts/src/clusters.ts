@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Timestamp } from './common.js';
+import { HttpUrl, Timestamp } from './common.js';
 
 export const ClusterName = Type.String({
   minLength: 1,
@@ -40,7 +40,7 @@ export const ClusterCreateRequest = Type.Union([
     {
       source: Type.Literal('token'),
       name: ClusterName,
-      server: Type.String({ pattern: '^https?://', maxLength: 2048 }),
+      server: HttpUrl,
       certificateAuthority: Type.Optional(Type.String({ maxLength: 65536, description: 'PEM' })),
       token: Type.String({ minLength: 1, maxLength: 65536 }),
       insecureSkipTlsVerify: Type.Optional(Type.Boolean()),

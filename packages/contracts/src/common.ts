@@ -19,6 +19,12 @@ export type IdParams = Static<typeof IdParams>;
 
 export const Timestamp = Type.String({ format: 'date-time' });
 
+/** An http(s) URL that names a host (a name, an IPv4 address or a bracketed IPv6 one). */
+export const HttpUrl = Type.String({
+  pattern: '^https?://(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?([/?#][^\\s]*)?$',
+  maxLength: 2048,
+});
+
 /** Cursor pagination: pass `nextCursor` back as `cursor` until it is null. */
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { HttpUrl } from '@kubeops/contracts';
 import { CATEGORIES, SEVERITIES } from '@kubeops/inspect';
 import { CHANNEL_TYPES } from '../providers/notify/channels.js';
 
@@ -122,24 +123,23 @@ export const ScheduleBody = Type.Object(
 );
 export type ScheduleBody = Static<typeof ScheduleBody>;
 
-const Url = Type.String({ pattern: '^https?://', maxLength: 2048 });
 const Secret = Type.Optional(Type.String({ minLength: 1, maxLength: 512 }));
 
 export const ChannelConfigBody = Type.Union([
   Type.Object(
-    { type: Type.Literal('webhook'), url: Url, secret: Secret },
+    { type: Type.Literal('webhook'), url: HttpUrl, secret: Secret },
     { additionalProperties: false },
   ),
-  Type.Object({ type: Type.Literal('slack'), url: Url }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('slack'), url: HttpUrl }, { additionalProperties: false }),
   Type.Object(
-    { type: Type.Literal('dingtalk'), url: Url, secret: Secret },
+    { type: Type.Literal('dingtalk'), url: HttpUrl, secret: Secret },
     { additionalProperties: false },
   ),
   Type.Object(
-    { type: Type.Literal('feishu'), url: Url, secret: Secret },
+    { type: Type.Literal('feishu'), url: HttpUrl, secret: Secret },
     { additionalProperties: false },
   ),
-  Type.Object({ type: Type.Literal('wecom'), url: Url }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('wecom'), url: HttpUrl }, { additionalProperties: false }),
   Type.Object(
     {
       type: Type.Literal('email'),

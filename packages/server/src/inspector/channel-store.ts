@@ -1,5 +1,5 @@
 import { SEVERITIES, atLeast, type Severity } from '@kubeops/inspect';
-import { conflict, invalidInput, notFound } from '../core/errors.js';
+import { conflict, invalidInput, KubeOpsError, notFound } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Database } from '../store/database.js';
@@ -124,10 +124,22 @@ export class ChannelStore {
   }
 
   /** Sends a test notice through one channel; delivery errors reach the caller. */
-  async test(id: string, notice: InspectionNotice): Promise<void> {
+  /** Sends a test notice; an endpoint that refuses it is a result to show, not an error. */
+  async test(
+    id: string,
+    notice: InspectionNotice,
+  ): Promise<{ ok: boolean; delivered: boolean; error?: string }> {
     const channel = (await this.list()).find((c) => c.id === id);
     if (!channel) throw notFound('channel', id);
-    await (await this.open(channel)).send(notice);
+    try {
+      await (await this.open(channel)).send(notice);
+      return { ok: true, delivered: true };
+    } catch (error) {
+      if (error instanceof KubeOpsError && error.code === 'notification_failed') {
+        return { ok: true, delivered: false, error: error.message };
+      }
+      throw error;
+    }
   }
 
   /**

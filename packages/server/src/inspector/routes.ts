@@ -316,7 +316,9 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
       schema: { tags, params: IdParams, response: ok },
     },
     async (request) => {
-      await inspector.channels.test(request.params.id, {
+      // The test itself succeeds whether or not the channel's endpoint takes the
+      // message; what happened is the answer (and the audit record's result).
+      const delivery = await inspector.channels.test(request.params.id, {
         cluster: 'test',
         scope: 'a test notification',
         runId: '0',
@@ -333,7 +335,8 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
         findings: [],
         time: new Date().toISOString(),
       });
-      return { ok: true };
+      request.audit.details = delivery;
+      return delivery;
     },
   );
 }
