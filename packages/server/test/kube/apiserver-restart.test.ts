@@ -65,11 +65,19 @@ async function restartApiServer(clusterDir: string, admin: KubeClient): Promise<
   });
   child.unref();
   writeFileSync(join(clusterDir, 'pids/kube-apiserver.pid'), String(child.pid));
-  await waitFor(
-    'the API server to serve again',
-    async () => (await admin.request<string>({ path: '/readyz', timeoutMs: 2000 })) === 'ok',
-    120_000,
-  );
+  try {
+    await waitFor(
+      'the API server to serve again',
+      async () => (await admin.request<string>({ path: '/readyz', timeoutMs: 2000 })) === 'ok',
+      120_000,
+    );
+  } catch (error) {
+    // Why it did not come back is in its log, not in the refused connections.
+    const log = readFileSync(join(clusterDir, 'logs/kube-apiserver.log'), 'utf8');
+    throw new Error(
+      `${String(error)}\nlast lines of kube-apiserver.log:\n${log.split('\n').slice(-15).join('\n')}`,
+    );
+  }
 }
 
 describe('the kube-apiserver restarting mid-watch (a cluster of its own)', () => {
