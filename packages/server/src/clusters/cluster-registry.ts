@@ -155,14 +155,52 @@ export class ClusterRegistry {
     }
   }
 
+  /**
+   * Replaces how a cluster is reached (server, CA, credentials) under its
+   * existing name, from the same request shapes as registering: one kubeconfig
+   * context, or URL + CA + token. The next call reconnects with them.
+   */
+  async replaceConnection(name: string, request: ClusterCreateRequest): Promise<Cluster> {
+    const row = await this.row(name);
+    if (request.source === 'in-cluster' || row.source === 'in-cluster')
+      throw invalidInput(
+        'body.source',
+        'the in-cluster connection cannot be edited; remove it instead',
+      );
+    const endpoints = this.endpointsOf({ ...request, name } as ClusterCreateRequest);
+    if (endpoints.length !== 1)
+      throw invalidInput('body.contexts', 'choose exactly one context for an existing cluster');
+    const endpoint = { ...endpoints[0]!, name };
+    const updated = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<Row>(
+        `UPDATE clusters SET server = $2, source = $3, auth_method = $4 WHERE id = $1 RETURNING *`,
+        [
+          row.id,
+          endpoint.server,
+          request.source,
+          endpoint.clientCertificate ? 'client-certificate' : 'token',
+        ],
+      );
+      await this.secrets.put(credentialsName(row.id), JSON.stringify(endpoint), tx);
+      return rows[0]!;
+    });
+    this.forget(row.id);
+    return this.toCluster(updated);
+  }
+
   async remove(name: string): Promise<void> {
     const row = await this.row(name);
     await this.db.transaction(async (tx) => {
       await tx.query('DELETE FROM clusters WHERE id = $1', [row.id]);
       await this.secrets.deletePrefix(`clusters/${row.id}/`, tx);
     });
-    const connection = this.connections.get(row.id);
-    this.connections.delete(row.id);
+    this.forget(row.id);
+  }
+
+  /** Closes and drops a cached connection, so the next use connects afresh. */
+  private forget(id: string): void {
+    const connection = this.connections.get(id);
+    this.connections.delete(id);
     connection?.client.then(
       (c) => c.close(),
       () => undefined,

@@ -98,6 +98,28 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
     },
   );
 
+  api.patch(
+    '/api/v1/clusters/:cluster',
+    {
+      preHandler: write,
+      config: { auditAction: 'clusters.update' },
+      schema: {
+        tags,
+        params: ClusterParams,
+        body: ClusterCreateRequest,
+        response: { 200: Cluster, ...errors },
+      },
+    },
+    async (request) => {
+      const name = request.params.cluster;
+      request.audit.target = { kind: 'Cluster', cluster: name, name };
+      request.audit.details = { source: request.body.source };
+      const updated = await registry.replaceConnection(name, request.body);
+      await clusters.drop(name);
+      return updated;
+    },
+  );
+
   api.delete(
     '/api/v1/clusters/:cluster',
     {

@@ -127,6 +127,43 @@ describe('cluster registry', () => {
     expect(duplicate.statusCode).toBe(409);
   });
 
+  it('edits how a cluster is reached: new credentials are sealed and used on the next call', async () => {
+    const current = parse(flatKubeconfig()) as {
+      clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+    };
+    const { server, 'certificate-authority-data': ca } = current.clusters[0]!.cluster;
+    const certificateAuthority = Buffer.from(ca, 'base64').toString();
+    const base = { source: 'token', name: 'editable', server, certificateAuthority };
+    expect(
+      (await post('/api/v1/clusters', { ...base, token: 'not-a-valid-token' })).statusCode,
+    ).toBe(201);
+    const before = await post('/api/v1/clusters/editable/probe', {});
+    expect(before.json().health.reachable === false || before.json().health.lastError).toBeTruthy();
+    const adminToken = process.env.KUBEOPS_TEST_ADMIN_TOKEN!;
+    const edited = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/clusters/editable',
+      headers: admin,
+      payload: { ...base, name: 'ignored', token: adminToken },
+    });
+    expect(edited.statusCode).toBe(200);
+    expect(edited.json().name).toBe('editable');
+    expect(edited.body).not.toContain(adminToken);
+    const after = await post('/api/v1/clusters/editable/probe', {});
+    expect(after.json().health).toMatchObject({
+      state: 'connected',
+      reachable: true,
+      lastError: null,
+    });
+    const forbidden = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/clusters/editable',
+      headers: viewer,
+      payload: { ...base, token: adminToken },
+    });
+    expect(forbidden.statusCode).toBe(403);
+  });
+
   it('refuses a server that is not a usable URL with a 400 naming the field, storing nothing', async () => {
     for (const server of ['http://', 'https://:6443', 'https//no-colon.example']) {
       const refused = await post('/api/v1/clusters', {
