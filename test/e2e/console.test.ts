@@ -324,6 +324,31 @@ describe('web console', () => {
     await dev.context.close();
   });
 
+  it('adds and revokes an inspection exemption with a reason and an expiry', async () => {
+    await page.goto(`${server.url}/inspections`);
+    await page.locator('[data-testid=trends]').waitFor();
+    const reason = `accepted risk ${Date.now()}`;
+    await page.fill(
+      '[data-testid=exemption-rules] input, input[data-testid=exemption-rules]',
+      'image-latest',
+    );
+    await page.fill(
+      '[data-testid=exemption-namespace] input, input[data-testid=exemption-namespace]',
+      ns,
+    );
+    await page.fill(
+      '[data-testid=exemption-reason] input, input[data-testid=exemption-reason]',
+      reason,
+    );
+    await page.click('[data-testid=exemption-add]');
+    const exemptions = page.locator('[data-testid=exemptions]');
+    await expect.poll(() => exemptions.innerText()).toContain(reason);
+    expect(await exemptions.innerText()).toContain('image-latest');
+    await screenshot(page, 'inspections-exemptions');
+    await exemptions.locator('tr', { hasText: reason }).getByRole('button').click();
+    await expect.poll(() => exemptions.innerText()).not.toContain(reason);
+  });
+
   it('shows the platform pages, in English and in Chinese', async () => {
     for (const [path, name] of [
       ['/audit', 'audit'],

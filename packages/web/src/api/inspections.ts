@@ -45,7 +45,44 @@ export interface InspectionFinding {
   lastSeenAt: string;
 }
 
+export interface TrendPoint {
+  runId: string;
+  time: string;
+  overall: number;
+  scores: Record<string, number>;
+  total: number;
+  new: number;
+  resolved: number;
+  regressed: number;
+}
+
+export interface Exemption {
+  id: string;
+  cluster: string | null;
+  ruleIds: string[];
+  resource: { kind: string | null; namespace: string | null; name: string | null };
+  reason: string;
+  expiresAt: string;
+  createdBy: string | null;
+  revokedAt: string | null;
+}
+
+export interface ExemptionRequest {
+  cluster: string;
+  ruleIds?: string[];
+  resource?: { kind?: string; namespace?: string; name?: string };
+  reason: string;
+  expiresAt: string;
+}
+
 export const inspectionsApi = {
+  trends: (cluster: string, limit = 30) =>
+    api.get<{ items: TrendPoint[] }>('/api/v1/inspections/trends', { cluster, limit }),
+  exemptions: (cluster: string) =>
+    api.get<{ items: Exemption[] }>('/api/v1/inspections/exemptions', { cluster }),
+  exempt: (body: ExemptionRequest) => api.post<Exemption>('/api/v1/inspections/exemptions', body),
+  revokeExemption: (id: string) =>
+    api.delete<Exemption>(`/api/v1/inspections/exemptions/${encodeURIComponent(id)}`),
   runs: (cluster: string, limit = 50) =>
     api.get<{ items: InspectionRun[] }>('/api/v1/inspections/runs', { cluster, limit }),
   run: (id: string) => api.get<InspectionRun>(`/api/v1/inspections/runs/${encodeURIComponent(id)}`),
