@@ -81,6 +81,11 @@ export class LiveCluster {
     return this.discovery.resolve(groupOf(groupParam), version, resource);
   }
 
+  /** The resource a request path names (`…/resources/:group/:version/:resource`). */
+  resolvePath(path: { group: string; version: string; resource: string }): Promise<ApiResource> {
+    return this.resolve(path.group, path.version, path.resource);
+  }
+
   /** The cache of a resource, started if needed. */
   cache(resource: ApiResource): ResourceCache {
     const key = `${resource.group}/${resource.version}/${resource.resource}`;

@@ -109,11 +109,7 @@ export function registerObserveRoutes(
     },
     async (request, reply) => {
       const cluster = await live(request);
-      const resource = await cluster.resolve(
-        request.params.group,
-        request.params.version,
-        request.params.resource,
-      );
+      const resource = await cluster.resolvePath(request.params);
       const client = await cluster.userClient(principalOf(request));
       const workload = await new ObjectChanges(client, cluster.discovery).get(
         resource,
@@ -139,11 +135,7 @@ export function registerObserveRoutes(
     async (request) => {
       const cluster = await live(request);
       const principal = principalOf(request);
-      const resource = await cluster.resolve(
-        request.params.group,
-        request.params.version,
-        request.params.resource,
-      );
+      const resource = await cluster.resolvePath(request.params);
       const changes = new ObjectChanges(await cluster.userClient(principal), cluster.discovery);
       const object = await changes.get(resource, request.query.namespace, request.params.name);
       return { items: await new RelatedObjects(cluster, principal, changes).of(resource, object) };

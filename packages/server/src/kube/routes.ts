@@ -144,11 +144,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request, reply) => {
       const cluster = await live(request);
-      const api = await cluster.resolve(
-        request.params.group,
-        request.params.version,
-        request.params.resource,
-      );
+      const api = await cluster.resolvePath(request.params);
       const body = request.body as { metadata?: { name?: string; namespace?: string } };
       const namespace = request.query.namespace ?? body.metadata?.namespace;
       target(request, api.kind, namespace, body.metadata?.name ?? '');
@@ -173,11 +169,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request) => {
       const cluster = await live(request);
-      const api = await cluster.resolve(
-        request.params.group,
-        request.params.version,
-        request.params.resource,
-      );
+      const api = await cluster.resolvePath(request.params);
       return (await changesFor(request, cluster)).get(
         api,
         request.query.namespace,
@@ -201,11 +193,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request) => {
       const cluster = await live(request);
-      const api = await cluster.resolve(
-        request.params.group,
-        request.params.version,
-        request.params.resource,
-      );
+      const api = await cluster.resolvePath(request.params);
       target(request, api.kind, request.query.namespace, request.params.name);
       request.audit.details = { dryRun: !!request.query.dryRun, patchType: request.body.type };
       return (await changesFor(request, cluster)).patch(
@@ -232,11 +220,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request) => {
       const cluster = await live(request);
-      const api = await cluster.resolve(
-        request.params.group,
-        request.params.version,
-        request.params.resource,
-      );
+      const api = await cluster.resolvePath(request.params);
       target(request, api.kind, request.query.namespace, request.params.name);
       request.audit.details = {
         dryRun: !!request.query.dryRun,
@@ -266,11 +250,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request) => {
       const cluster = await live(request);
-      const api = await cluster.resolve(
-        request.params.group,
-        request.params.version,
-        request.params.resource,
-      );
+      const api = await cluster.resolvePath(request.params);
       target(request, api.kind, request.query.namespace, request.params.name);
       request.audit.details = { dryRun: !!request.body.dryRun, replicas: request.body.replicas };
       return (await changesFor(request, cluster)).scale(
@@ -299,11 +279,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
       },
       async (request) => {
         const cluster = await live(request);
-        const api = await cluster.resolve(
-          request.params.group,
-          request.params.version,
-          request.params.resource,
-        );
+        const api = await cluster.resolvePath(request.params);
         target(request, api.kind, request.query.namespace, request.params.name);
         request.audit.details = { dryRun: !!request.body?.dryRun };
         const changes = await changesFor(request, cluster);
