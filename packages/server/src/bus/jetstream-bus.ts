@@ -307,7 +307,13 @@ export class JetStreamBus implements EventBus {
       try {
         const consumer = await this.ensureConsumer(nc, sub, group);
         // Missing stream or consumer ends the messages, so the loop above makes them again.
-        messages = await consumer.consume({ max_messages: 64, abort_on_missing_resource: true });
+        // Short pulls: a deleted stream or consumer is noticed on the next pull, within
+        // seconds, rather than after the default 30 s pull expiry.
+        messages = await consumer.consume({
+          max_messages: 64,
+          expires: 5_000,
+          abort_on_missing_resource: true,
+        });
         const current = messages;
         sub.stop = () => void current.close().catch(() => undefined);
         if (sub.stopped) current.stop();
