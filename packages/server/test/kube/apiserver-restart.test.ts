@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +32,18 @@ function scriptEnv(script: string): Record<string, string> {
   );
 }
 
+/** Whether nothing listens on a loopback port any more. */
+function portRefuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
 /** Kills this cluster's kube-apiserver (etcd and everything else keep running) and starts it again with the same command line. */
 async function restartApiServer(clusterDir: string, admin: KubeClient): Promise<void> {
   // Found by its port, not its pid file, which is only as fresh as the last kwokctl start.
@@ -57,6 +70,9 @@ async function restartApiServer(clusterDir: string, admin: KubeClient): Promise<
       return true;
     }
   });
+  // A killed multi-threaded process can show as a zombie before its last thread
+  // has let go of the listening socket: start again only once the port is free.
+  await waitFor('the API server port to be free', () => portRefuses(Number(port)));
   const logFile = openSync(join(clusterDir, 'logs/kube-apiserver.log'), 'a');
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: clusterDir,
@@ -69,9 +85,7 @@ async function restartApiServer(clusterDir: string, admin: KubeClient): Promise<
     await waitFor(
       'the API server to serve again',
       async () => (await admin.request<string>({ path: '/readyz', timeoutMs: 2000 })) === 'ok',
-      // A cold start builds its OpenAPI documents: seconds alone, minutes when the
-      // rest of the suite shares the two cores.
-      300_000,
+      120_000,
     );
   } catch (error) {
     // Why it did not come back is in its log, not in the refused connections.
@@ -187,5 +201,5 @@ describe('the kube-apiserver restarting mid-watch (a cluster of its own)', () =>
     });
     expect(names).toEqual(truth.items.map((i) => i.metadata.name).sort());
     client.close();
-  }, 420_000);
+  }, 240_000);
 });
