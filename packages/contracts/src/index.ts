@@ -6,3 +6,4 @@ export * from './roles.js';
 export * from './audit.js';
 export * from './clusters.js';
 export * from './kube.js';
+export * from './inspections.js';

@@ -1,31 +1,54 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import {
+  IdParams,
+  InspectionExemption,
+  InspectionExemptionList,
+  InspectionExemptionQuery,
+  InspectionExemptionRequest,
+  InspectionFindingPage,
+  InspectionFindingQuery,
+  InspectionRun,
+  InspectionRunList,
+  InspectionRunParams,
+  InspectionRunQuery,
+  InspectionRunRequest,
+  InspectionScheduleRequest,
+  InspectionTrendList,
+  InspectionTrendQuery,
+  NotificationChannelRequest,
+  type CATEGORIES,
+  type NotificationChannelConfig,
+  type SEVERITIES,
+} from '@kubeops/contracts';
+import type {
+  CATEGORIES as ENGINE_CATEGORIES,
+  SEVERITIES as ENGINE_SEVERITIES,
+} from '@kubeops/inspect';
 import type { ServerContext } from '../context.js';
 import { requirePermission } from '../auth/authorizer.js';
 import { forbidden, invalidInput, unauthenticated } from '../core/errors.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
-import {
-  ChannelBody,
-  ExemptionBody,
-  ExemptionListQuery,
-  FindingQuery,
-  IdParams,
-  RunIdParams,
-  RunListQuery,
-  RunRequestBody,
-  ScheduleBody,
-  TrendQuery,
-} from './api-schemas.js';
+import type { CHANNEL_TYPES } from '../providers/notify/channels.js';
 import { RUN_QUEUED_SUBJECT } from './inspection-runner.js';
 import { inspectorOf } from './inspector-module.js';
-import type { RunRow } from './store/run-store.js';
+import { scopeOfRun, type RunRow } from './store/run-store.js';
 import { visibilityFor } from './visibility.js';
 import { errorResponses } from '../http/error-responses.js';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
 const tags = ['inspections'];
-// Shapes are documented by the TypeScript views; the body is passed through as built.
+/** Fails to compile when the API's vocabulary and the engine's drift apart. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const vocabularyMatches: [
+  Same<typeof SEVERITIES, typeof ENGINE_SEVERITIES>,
+  Same<typeof CATEGORIES, typeof ENGINE_CATEGORIES>,
+  Same<NotificationChannelConfig['type'], (typeof CHANNEL_TYPES)[number]>,
+] = [true, true, true];
+void vocabularyMatches;
+
+// Schedules and channels pass through as built; their views are not in @kubeops/contracts yet.
 const Body = Type.Object({}, { additionalProperties: true });
 const ok = { 200: Body, ...errors };
 const created = { 201: Body, ...errors };
@@ -35,13 +58,13 @@ function principalOf(request: FastifyRequest) {
   return request.principal;
 }
 
-function runView(run: RunRow) {
+function runView(run: RunRow): InspectionRun {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     id: run.id,
     cluster: run.cluster,
     namespace: run.namespace,
-    workload: run.workload_kind ? { kind: run.workload_kind, name: run.workload_name } : null,
+    workload: scopeOfRun(run).workload ?? null,
     trigger: run.trigger,
     scheduleId: run.schedule_id,
     requestedBy: run.requested_by,
@@ -50,10 +73,11 @@ function runView(run: RunRow) {
     startedAt: iso(run.started_at),
     finishedAt: iso(run.finished_at),
     error: run.error,
-    summary: run.summary,
+    // jsonb columns written only by completeRun, from the engine's summary and skipped kinds.
+    summary: run.summary as InspectionRun['summary'],
     objectCount: run.object_count,
     counts: { new: run.new_count, resolved: run.resolved_count, regressed: run.regressed_count },
-    notInspected: run.skipped,
+    notInspected: run.skipped as InspectionRun['notInspected'],
   };
 }
 
@@ -93,7 +117,7 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
     {
       preHandler: write,
       config: { auditAction: 'inspections.run' },
-      schema: { tags, body: RunRequestBody, response: { 202: Body, ...errors } },
+      schema: { tags, body: InspectionRunRequest, response: { 202: InspectionRun, ...errors } },
     },
     async (request, reply) => {
       const body = request.body;
@@ -122,7 +146,14 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
 
   api.get(
     '/api/v1/inspections/runs',
-    { preHandler: read, schema: { tags, querystring: RunListQuery, response: ok } },
+    {
+      preHandler: read,
+      schema: {
+        tags,
+        querystring: InspectionRunQuery,
+        response: { 200: InspectionRunList, ...errors },
+      },
+    },
     async (request) => {
       const { cluster, limit, before } = request.query;
       const runs = await inspector.runs.list(cluster, limit ?? 50, before);
@@ -134,7 +165,7 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
     '/api/v1/inspections/runs/:id',
     {
       preHandler: requirePermission('inspections:read'),
-      schema: { tags, params: RunIdParams, response: ok },
+      schema: { tags, params: InspectionRunParams, response: { 200: InspectionRun, ...errors } },
     },
     async (request) => {
       const run = await inspector.runs.get(request.params.id);
@@ -148,7 +179,14 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
 
   api.get(
     '/api/v1/inspections/findings',
-    { preHandler: read, schema: { tags, querystring: FindingQuery, response: ok } },
+    {
+      preHandler: read,
+      schema: {
+        tags,
+        querystring: InspectionFindingQuery,
+        response: { 200: InspectionFindingPage, ...errors },
+      },
+    },
     async (request) => {
       const query = request.query;
       const candidates = await inspector.queries.candidates(query.cluster);
@@ -159,7 +197,14 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
 
   api.get(
     '/api/v1/inspections/trends',
-    { preHandler: read, schema: { tags, querystring: TrendQuery, response: ok } },
+    {
+      preHandler: read,
+      schema: {
+        tags,
+        querystring: InspectionTrendQuery,
+        response: { 200: InspectionTrendList, ...errors },
+      },
+    },
     async (request) => {
       const { cluster, namespace, limit } = request.query;
       if (namespace) await requireNamespace(request, cluster, namespace);
@@ -169,7 +214,14 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
 
   api.get(
     '/api/v1/inspections/exemptions',
-    { preHandler: read, schema: { tags, querystring: ExemptionListQuery, response: ok } },
+    {
+      preHandler: read,
+      schema: {
+        tags,
+        querystring: InspectionExemptionQuery,
+        response: { 200: InspectionExemptionList, ...errors },
+      },
+    },
     async (request) => ({ items: await inspector.exemptions.list(request.query) }),
   );
 
@@ -178,7 +230,11 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
     {
       preHandler: write,
       config: { auditAction: 'inspections.exemptions.create' },
-      schema: { tags, body: ExemptionBody, response: created },
+      schema: {
+        tags,
+        body: InspectionExemptionRequest,
+        response: { 201: InspectionExemption, ...errors },
+      },
     },
     async (request, reply) => {
       const body = request.body;
@@ -204,7 +260,7 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
     {
       preHandler: requirePermission('inspections:write'),
       config: { auditAction: 'inspections.exemptions.revoke' },
-      schema: { tags, params: IdParams, response: ok },
+      schema: { tags, params: IdParams, response: { 200: InspectionExemption, ...errors } },
     },
     async (request) => {
       const exemption = await inspector.exemptions.revoke(
@@ -232,7 +288,7 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
     {
       preHandler: write,
       config: { auditAction: 'inspections.schedules.create' },
-      schema: { tags, body: ScheduleBody, response: created },
+      schema: { tags, body: InspectionScheduleRequest, response: created },
     },
     async (request, reply) => {
       await kubeModuleOf(ctx).registry.get(request.body.cluster);
@@ -279,7 +335,7 @@ export function registerInspectorRoutes(app: FastifyInstance, ctx: ServerContext
     {
       preHandler: requirePermission('inspections:write'),
       config: { auditAction: 'inspections.channels.create' },
-      schema: { tags, body: ChannelBody, response: created },
+      schema: { tags, body: NotificationChannelRequest, response: created },
     },
     async (request, reply) => {
       const channel = await inspector.channels.create(request.body, principalOf(request).username);

@@ -1,19 +1,19 @@
+import type { Static } from '@sinclair/typebox';
 import type {
   ApiToken,
   ApiTokenCreated,
   ApiTokenCreateRequest,
   LoginResponse,
   Me,
+  MfaLoginRequest,
+  OidcStatus as OidcStatusSchema,
   RecoveryCodes,
   TokenResponse,
   TotpEnrolment,
 } from '@kubeops/contracts';
 import { api, request, session } from './http';
 
-export interface OidcStatus {
-  enabled: boolean;
-  loginUrl: string | null;
-}
+export type OidcStatus = Static<typeof OidcStatusSchema>;
 
 export const authApi = {
   async login(username: string, password: string): Promise<LoginResponse> {
@@ -26,7 +26,7 @@ export const authApi = {
   },
   async loginMfa(
     mfaToken: string,
-    code: { code?: string; recoveryCode?: string },
+    code: Omit<MfaLoginRequest, 'mfaToken'>,
   ): Promise<TokenResponse> {
     const result = await request<TokenResponse>('POST', '/api/v1/auth/login/mfa', {
       body: { mfaToken, ...code },
