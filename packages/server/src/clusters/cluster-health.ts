@@ -1,8 +1,8 @@
 import type { ClusterHealth } from '@kubeops/contracts';
 import { KubeOpsError } from '../core/errors.js';
 import type { KubeClient } from '../kube/kube-client.js';
+import { fetchVersion, type VersionAnswer } from './connection-check.js';
 
-const PROBE_TIMEOUT_MS = 5_000;
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -46,18 +46,17 @@ export class ClusterHealthTracker {
   }
 
   private async runProbe(): Promise<void> {
-    const started = performance.now();
     try {
-      const client = await this.client();
-      const version = await client.request<{ gitVersion?: string }>({
-        path: '/version',
-        timeoutMs: PROBE_TIMEOUT_MS,
-      });
-      this.recordSuccess(performance.now() - started);
-      this.version = version?.gitVersion ?? null;
+      this.recordVersion(await fetchVersion(await this.client()));
     } catch (error) {
       this.recordFailure(error);
     }
+  }
+
+  /** A /version answer, from a probe or from the check made when the cluster was registered. */
+  recordVersion(answer: VersionAnswer): void {
+    this.recordSuccess(answer.latencyMs);
+    this.version = answer.version;
   }
 
   recordSuccess(latencyMs?: number): void {

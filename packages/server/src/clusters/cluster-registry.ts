@@ -6,6 +6,13 @@ import type { Database } from '../store/database.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../store/database.js';
 import { KubeClient, type ClusterEndpoint } from '../kube/kube-client.js';
 import { ClusterHealthTracker } from './cluster-health.js';
+import {
+  connectionFailed,
+  verifyConnection,
+  type ConnectionFailure,
+  type ConnectionSource,
+  type VersionAnswer,
+} from './connection-check.js';
 import { endpointOf, parseKubeconfig, serverUrlProblem } from './kubeconfig.js';
 
 type Row = {
@@ -17,9 +24,24 @@ type Row = {
   created_at: Date;
 };
 
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Where a pod finds its service account token and the cluster's CA (overridable for tests and odd mounts). */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const credentialsName = (id: string) => `clusters/${id}/credentials`;
+
+/** One cluster a request describes, with where in the request it came from. */
+interface RequestedEndpoint {
+  endpoint: ClusterEndpoint;
+  source: ConnectionSource;
+}
+
+/** The request field to fix when the cluster refuses a URL + CA + token registration. */
+const tokenField = (reason: ConnectionFailure) =>
+  reason === 'unauthorized' || reason === 'forbidden'
+    ? 'body.token'
+    : reason === 'tls'
+      ? 'body.certificateAuthority'
+      : 'body.server';
 
 interface Connection {
   client: Promise<KubeClient>;
@@ -44,6 +66,7 @@ export class ClusterRegistry {
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
+    private readonly serviceAccountDir = SERVICE_ACCOUNT_DIR,
   ) {}
 
   async list(): Promise<Cluster[]> {
@@ -61,7 +84,9 @@ export class ClusterRegistry {
     return rows[0];
   }
 
-  private toCluster(row: Row): Cluster {
+  /** `verified`: the /version answer of the check just made, so health starts out known. */
+  private toCluster(row: Row, verified?: VersionAnswer): Cluster {
+    if (verified) this.connection(row).health.recordVersion(verified);
     return {
       id: row.id,
       name: row.name,
@@ -73,15 +98,23 @@ export class ClusterRegistry {
     };
   }
 
-  /** Registers one cluster per chosen context (or the one described); all or none. */
+  /**
+   * Registers one cluster per chosen context (or the one described); all or
+   * none, and only once each one answered /version as the supplied credentials.
+   */
   async register(request: ClusterCreateRequest, createdBy: string | null): Promise<Cluster[]> {
-    const endpoints = this.endpointsOf(request);
+    const requested = await this.endpointsOf(request);
+    for (const { endpoint } of requested)
+      if (!NAME.test(endpoint.name))
+        throw invalidInput('name', `${endpoint.name} is not a DNS label; pass a name`);
+    const answers = await Promise.all(
+      requested.map(({ endpoint, source }) => verifyConnection(endpoint, source)),
+    );
+    const endpoints = requested.map((r) => r.endpoint);
     const rows = await this.db
       .transaction(async (tx) => {
         const created: Row[] = [];
         for (const endpoint of endpoints) {
-          if (!NAME.test(endpoint.name))
-            throw invalidInput('name', `${endpoint.name} is not a DNS label; pass a name`);
           const { rows } = await tx.query<Row>(
             `INSERT INTO clusters (name, server, source, auth_method, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
             [
@@ -104,10 +137,10 @@ export class ClusterRegistry {
           throw conflict('A cluster with this name is already registered', { field: 'name' });
         throw error;
       });
-    return rows.map((r) => this.toCluster(r));
+    return rows.map((row, i) => this.toCluster(row, answers[i]));
   }
 
-  private endpointsOf(request: ClusterCreateRequest): ClusterEndpoint[] {
+  private async endpointsOf(request: ClusterCreateRequest): Promise<RequestedEndpoint[]> {
     switch (request.source) {
       case 'kubeconfig': {
         const config = parseKubeconfig(request.kubeconfig);
@@ -117,8 +150,8 @@ export class ClusterRegistry {
           throw invalidInput('contexts', 'the kubeconfig has no current context; choose contexts');
         if (request.name && contexts.length > 1)
           throw invalidInput('name', 'give a name only when registering one context');
-        return contexts.map((c) =>
-          endpointOf(
+        return contexts.map((c) => ({
+          endpoint: endpointOf(
             config,
             c,
             request.name ??
@@ -127,18 +160,22 @@ export class ClusterRegistry {
                 .replace(/[^a-z0-9-]+/g, '-')
                 .replace(/^-+|-+$/g, ''),
           ),
-        );
+          source: { field: () => 'contexts', context: c },
+        }));
       }
       case 'token': {
         const badServer = serverUrlProblem(request.server);
         if (badServer) throw invalidInput('body.server', badServer);
         return [
           {
-            name: request.name,
-            server: request.server,
-            certificateAuthority: request.certificateAuthority,
-            token: request.token,
-            insecureSkipTlsVerify: request.insecureSkipTlsVerify,
+            endpoint: {
+              name: request.name,
+              server: request.server,
+              certificateAuthority: request.certificateAuthority,
+              token: request.token,
+              insecureSkipTlsVerify: request.insecureSkipTlsVerify,
+            },
+            source: { field: tokenField },
           },
         ];
       }
@@ -150,9 +187,33 @@ export class ClusterRegistry {
             'KubeOps is not running inside a cluster (KUBERNETES_SERVICE_HOST is unset)',
           );
         const server = `https://${host.includes(':') ? `[${host}]` : host}:${process.env.KUBERNETES_SERVICE_PORT ?? '443'}`;
-        return [{ name: request.name ?? 'in-cluster', server, token: 'service-account' }];
+        const name = request.name ?? 'in-cluster';
+        return [
+          {
+            endpoint: await this.inClusterEndpoint(name, server),
+            source: { field: () => 'body.source' },
+          },
+        ];
       }
     }
+  }
+
+  /**
+   * The pod's own service account, read from its mount whenever a connection
+   * opens (the kubelet rotates the projected token file; it is never stored).
+   */
+  private async inClusterEndpoint(name: string, server: string): Promise<ClusterEndpoint> {
+    const read = (file: string) =>
+      readFile(`${this.serviceAccountDir}/${file}`, 'utf8').catch((error: unknown) => {
+        throw connectionFailed(
+          { name, server },
+          { field: () => 'body.source' },
+          'credentials_unreadable',
+          `cannot read the service account's ${file} in ${this.serviceAccountDir} (${(error as Error).message}); is a service account token mounted?`,
+        );
+      });
+    const [token, ca] = await Promise.all([read('token'), read('ca.crt')]);
+    return { name, server, token: token.trim(), certificateAuthority: ca };
   }
 
   /**
@@ -167,10 +228,11 @@ export class ClusterRegistry {
         'body.source',
         'the in-cluster connection cannot be edited; remove it instead',
       );
-    const endpoints = this.endpointsOf({ ...request, name } as ClusterCreateRequest);
-    if (endpoints.length !== 1)
+    const requested = await this.endpointsOf({ ...request, name } as ClusterCreateRequest);
+    if (requested.length !== 1)
       throw invalidInput('body.contexts', 'choose exactly one context for an existing cluster');
-    const endpoint = { ...endpoints[0]!, name };
+    const endpoint = { ...requested[0]!.endpoint, name };
+    const answer = await verifyConnection(endpoint, requested[0]!.source);
     const updated = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<Row>(
         `UPDATE clusters SET server = $2, source = $3, auth_method = $4 WHERE id = $1 RETURNING *`,
@@ -185,7 +247,7 @@ export class ClusterRegistry {
       return rows[0]!;
     });
     this.forget(row.id);
-    return this.toCluster(updated);
+    return this.toCluster(updated, answer);
   }
 
   async remove(name: string): Promise<void> {
@@ -219,18 +281,8 @@ export class ClusterRegistry {
   }
 
   private async openClient(row: Row): Promise<KubeClient> {
-    if (row.source === 'in-cluster') {
-      const [token, ca] = await Promise.all([
-        readFile(`${SERVICE_ACCOUNT_DIR}/token`, 'utf8'),
-        readFile(`${SERVICE_ACCOUNT_DIR}/ca.crt`, 'utf8'),
-      ]);
-      return new KubeClient({
-        name: row.name,
-        server: row.server,
-        token: token.trim(),
-        certificateAuthority: ca,
-      });
-    }
+    if (row.source === 'in-cluster')
+      return new KubeClient(await this.inClusterEndpoint(row.name, row.server));
     const stored = await this.secrets.getString(credentialsName(row.id));
     if (!stored)
       throw new KubeOpsError(

@@ -16,7 +16,7 @@ import { kubeModuleOf } from '../kube/kube-module.js';
 import { contextsOf, parseKubeconfig } from './kubeconfig.js';
 import { errorResponses } from '../http/error-responses.js';
 
-const errors = errorResponses(400, 401, 403, 404, 409);
+const errors = errorResponses(400, 401, 403, 404, 409, 422);
 const tags = ['clusters'];
 
 /** Registering clusters and reading their health. Credentials go in and never come back out. */

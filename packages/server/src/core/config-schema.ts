@@ -108,6 +108,13 @@ export const ConfigSchema = Obj({
     windowSeconds: Seconds(60),
   }),
   audit: Obj({ retentionDays: Type.Integer({ minimum: 1, default: 365 }) }),
+  clusters: Obj({
+    /** Where registering "the cluster KubeOps runs in" reads the pod's service account token and CA. */
+    serviceAccountDir: Type.String({
+      minLength: 1,
+      default: '/var/run/secrets/kubernetes.io/serviceaccount',
+    }),
+  }),
   /** The event bus between processes; with none configured, events stay in the process. */
   bus: Obj({
     nats: Obj({

@@ -14,7 +14,11 @@ const modules = new WeakMap<ServerContext, KubeModule>();
 export function kubeModuleOf(ctx: ServerContext): KubeModule {
   let module = modules.get(ctx);
   if (!module) {
-    const registry = new ClusterRegistry(ctx.db, ctx.secrets);
+    const registry = new ClusterRegistry(
+      ctx.db,
+      ctx.secrets,
+      ctx.config.clusters.serviceAccountDir,
+    );
     const clusters = new LiveClusters(registry, (principal, cluster) =>
       ctx.impersonation(principal, cluster),
     );

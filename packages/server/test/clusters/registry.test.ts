@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,23 @@ import {
   deleteNamespace,
 } from '../../../../test/support/cluster.js';
 import { buildApp } from '../../src/http/app.js';
-import { flatKubeconfig, kubeTestEnv, signIn, type KubeTestEnv } from '../kube/support.js';
+import {
+  bindUser,
+  flatKubeconfig,
+  kubeTestEnv,
+  signIn,
+  type KubeTestEnv,
+} from '../kube/support.js';
+import { SwitchableProxy } from './switchable-proxy.js';
+
+/** The test cluster's server URL and CA (PEM), as an operator would paste them. */
+function serverAndCa(): { server: string; certificateAuthority: string } {
+  const current = parse(flatKubeconfig()) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+  };
+  const { server, 'certificate-authority-data': ca } = current.clusters[0]!.cluster;
+  return { server, certificateAuthority: Buffer.from(ca, 'base64').toString() };
+}
 
 describe('cluster registry', () => {
   let env: KubeTestEnv;
@@ -16,8 +32,8 @@ describe('cluster registry', () => {
   let admin: { authorization: string };
   let viewer: { authorization: string };
   let namespace: string;
-  let blackhole: Server;
-  let blackholePort: number;
+  let notKubernetes: Server;
+  let notKubernetesUrl: string;
 
   beforeAll(async () => {
     env = await kubeTestEnv('local');
@@ -25,14 +41,14 @@ describe('cluster registry', () => {
     admin = await signIn(env.ctx, 'cluster-admin-user', 'admin');
     viewer = await signIn(env.ctx, 'cluster-viewer-user', 'viewer');
     namespace = await createTestNamespace('registry');
-    // Accepts connections and never answers: the worst kind of dead cluster.
-    blackhole = createServer(() => undefined);
-    await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
-    blackholePort = (blackhole.address() as { port: number }).port;
+    // A web server that is no API server: /version is a 404 page.
+    notKubernetes = createServer((_req, res) => res.writeHead(404).end('<h1>Not Found</h1>'));
+    await new Promise<void>((r) => notKubernetes.listen(0, '127.0.0.1', r));
+    notKubernetesUrl = `http://127.0.0.1:${(notKubernetes.address() as { port: number }).port}`;
   });
 
   afterAll(async () => {
-    blackhole?.close();
+    notKubernetes?.close();
     await deleteNamespace(namespace);
     await app?.close();
     await env?.close();
@@ -91,19 +107,19 @@ describe('cluster registry', () => {
 
   it('registers from server URL + CA + token, keeps the token encrypted, and reports health', async () => {
     const user = await createNamespacedUser('registry-sa', namespace, 'view');
-    const current = parse(flatKubeconfig()) as {
-      clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
-    };
-    const { server, 'certificate-authority-data': ca } = current.clusters[0]!.cluster;
     const created = await post('/api/v1/clusters', {
       source: 'token',
       name: 'by-token',
-      server,
-      certificateAuthority: Buffer.from(ca, 'base64').toString(),
+      ...serverAndCa(),
       token: user.token,
     });
     expect(created.statusCode).toBe(201);
     expect(created.body).not.toContain(user.token);
+    // The connection was checked before anything was stored, so health is known at once.
+    expect(created.json().items[0].health).toMatchObject({
+      state: 'connected',
+      version: expect.stringMatching(/^v1\./),
+    });
     const { rows } = await env.ctx.db.query<{ envelope: string }>(
       `SELECT envelope FROM secrets WHERE name LIKE 'clusters/%'`,
     );
@@ -121,24 +137,45 @@ describe('cluster registry', () => {
     const duplicate = await post('/api/v1/clusters', {
       source: 'token',
       name: 'by-token',
-      server,
-      token: 'x',
+      ...serverAndCa(),
+      token: user.token,
     });
     expect(duplicate.statusCode).toBe(409);
   });
 
-  it('edits how a cluster is reached: new credentials are sealed and used on the next call', async () => {
-    const current = parse(flatKubeconfig()) as {
-      clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
-    };
-    const { server, 'certificate-authority-data': ca } = current.clusters[0]!.cluster;
-    const certificateAuthority = Buffer.from(ca, 'base64').toString();
-    const base = { source: 'token', name: 'editable', server, certificateAuthority };
-    expect(
-      (await post('/api/v1/clusters', { ...base, token: 'not-a-valid-token' })).statusCode,
-    ).toBe(201);
-    const before = await post('/api/v1/clusters/editable/probe', {});
-    expect(before.json().health.reachable === false || before.json().health.lastError).toBeTruthy();
+  it('edits how a cluster is reached: new credentials are checked, sealed and used on the next call', async () => {
+    const base = { source: 'token', name: 'editable', ...serverAndCa() };
+    const limited = await createNamespacedUser('registry-editable', namespace, 'view');
+    expect((await post('/api/v1/clusters', { ...base, token: limited.token })).statusCode).toBe(
+      201,
+    );
+    const unbind = await bindUser('cluster-admin-user', 'view', namespace);
+    const serviceAccount = () =>
+      app.inject({
+        method: 'GET',
+        url: `/api/v1/clusters/editable/resources/core/v1/serviceaccounts/default?namespace=${namespace}`,
+        headers: admin,
+      });
+    // The platform's credentials may not impersonate: the cluster refuses every user call.
+    const before = await serviceAccount();
+    expect(before.statusCode).toBe(403);
+    expect(before.json().message).toMatch(/cannot impersonate/);
+    const patch = (payload: object) =>
+      app.inject({
+        method: 'PATCH',
+        url: '/api/v1/clusters/editable',
+        headers: admin,
+        payload,
+      });
+    const refused = await patch({ ...base, token: 'not-a-valid-token' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({
+      code: 'cluster_connection_failed',
+      details: { reason: 'unauthorized', field: 'body.token', cluster: 'editable' },
+    });
+    // A refused edit keeps the connection that worked.
+    const kept = await post('/api/v1/clusters/editable/probe', {});
+    expect(kept.json().health).toMatchObject({ state: 'connected', lastError: null });
     const adminToken = process.env.KUBEOPS_TEST_ADMIN_TOKEN!;
     const edited = await app.inject({
       method: 'PATCH',
@@ -155,6 +192,8 @@ describe('cluster registry', () => {
       reachable: true,
       lastError: null,
     });
+    expect((await serviceAccount()).statusCode).toBe(200);
+    await unbind();
     const forbidden = await app.inject({
       method: 'PATCH',
       url: '/api/v1/clusters/editable',
@@ -191,52 +230,158 @@ describe('cluster registry', () => {
     ).toBe(200);
   });
 
-  it('a dead cluster fails fast with backoff and never blocks a healthy one', async () => {
-    const dead = await post('/api/v1/clusters', {
+  it('refuses a cluster that does not answer as the supplied credentials, naming why, storing nothing', async () => {
+    const { server, certificateAuthority } = serverAndCa();
+    const token = process.env.KUBEOPS_TEST_ADMIN_TOKEN!;
+    const secretsBefore = await env.ctx.db.query(`SELECT name FROM secrets`);
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const proxy = new SwitchableProxy(new URL(server));
+    const silent = await proxy.start();
+    proxy.blackhole();
+    const cases: Array<[string, Record<string, unknown>, string, string, RegExp]> = [
+      [
+        'closed port',
+        { server: `https://127.0.0.1:${closedPort}`, certificateAuthority, token },
+        'unreachable',
+        'body.server',
+        /ECONNREFUSED/,
+      ],
+      [
+        'no CA for a private one',
+        { server, token },
+        'tls',
+        'body.certificateAuthority',
+        /TLS failed/,
+      ],
+      [
+        'wrong token',
+        { server, certificateAuthority, token: 'not-a-valid-token' },
+        'unauthorized',
+        'body.token',
+        /401 Unauthorized/,
+      ],
+      [
+        'not an API server',
+        { server: notKubernetesUrl, token },
+        'not_kubernetes',
+        'body.server',
+        /404/,
+      ],
+      [
+        'silent server',
+        { server: silent, certificateAuthority, token },
+        'timeout',
+        'body.server',
+        /no answer within 5 s/,
+      ],
+    ];
+    try {
+      for (const [what, connection, reason, field, message] of cases) {
+        const refused = await post('/api/v1/clusters', {
+          source: 'token',
+          name: 'refused',
+          ...connection,
+        });
+        expect(refused.statusCode, what).toBe(422);
+        expect(refused.json(), what).toMatchObject({
+          code: 'cluster_connection_failed',
+          details: { reason, field, cluster: 'refused' },
+        });
+        expect(refused.json().message, what).toMatch(message);
+        expect(refused.json().message, what).toMatch(new RegExp(`^${field}: `));
+      }
+    } finally {
+      await proxy.close();
+    }
+    // A kubeconfig context that fails names the context.
+    const config = parse(flatKubeconfig()) as {
+      users: Array<{ name: string; user: Record<string, unknown> }>;
+      contexts: Array<{ name: string }>;
+    };
+    config.users[0]!.user = { token: 'not-a-valid-token' };
+    const fromKubeconfig = await post('/api/v1/clusters', {
+      source: 'kubeconfig',
+      kubeconfig: stringify(config),
+      name: 'refused',
+    });
+    expect(fromKubeconfig.statusCode).toBe(422);
+    expect(fromKubeconfig.json().details).toMatchObject({
+      reason: 'unauthorized',
+      field: 'contexts',
+      context: config.contexts[0]!.name,
+    });
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/clusters/refused', headers: admin }))
+        .statusCode,
+    ).toBe(404);
+    expect((await env.ctx.db.query(`SELECT name FROM secrets`)).rows).toEqual(secretsBefore.rows);
+  }, 30_000);
+
+  it('a cluster that dies fails fast with backoff, never blocks a healthy one, and reconnects', async () => {
+    const { server, certificateAuthority } = serverAndCa();
+    const proxy = new SwitchableProxy(new URL(server));
+    const registered = await post('/api/v1/clusters', {
       source: 'token',
       name: 'dead',
-      server: `https://127.0.0.1:${blackholePort}`,
-      token: 't',
-      insecureSkipTlsVerify: true,
+      server: await proxy.start(),
+      certificateAuthority,
+      token: process.env.KUBEOPS_TEST_ADMIN_TOKEN!,
     });
-    expect(dead.statusCode).toBe(201);
-    const pods = '/resources/core/v1/pods?limit=1';
-    const first = app.inject({
-      method: 'GET',
-      url: `/api/v1/clusters/dead${pods}`,
-      headers: admin,
-    });
-    // While the dead cluster's first probe hangs, the healthy one answers at once.
-    const started = Date.now();
-    const healthy = await app.inject({
-      method: 'GET',
-      url: `/api/v1/clusters/local/namespaces`,
-      headers: admin,
-    });
-    expect(healthy.statusCode).not.toBe(503);
-    expect(Date.now() - started).toBeLessThan(4000);
-    const failed = await first;
-    expect(failed.statusCode).toBe(503);
-    expect(failed.json()).toMatchObject({
-      code: 'cluster_unreachable',
-      details: { cluster: 'dead' },
-    });
-    // Backing off: the next call fails in milliseconds instead of waiting for another timeout.
-    const again = Date.now();
-    const fast = await app.inject({
-      method: 'GET',
-      url: `/api/v1/clusters/dead${pods}`,
-      headers: admin,
-    });
-    expect(fast.statusCode).toBe(503);
-    expect(fast.headers['retry-after']).toBeDefined();
-    expect(Date.now() - again).toBeLessThan(500);
-    const health = (
-      await app.inject({ method: 'GET', url: '/api/v1/clusters/dead', headers: admin })
-    ).json().health;
-    expect(health).toMatchObject({ state: 'unreachable', reachable: false, lastContactAt: null });
-    expect(health.lastError).toMatch(/no answer within 5000 ms/);
-    expect(health.nextRetryAt).toBeTruthy();
+    expect(registered.statusCode).toBe(201);
+    try {
+      // The worst way to die: connections are accepted and never answered.
+      proxy.blackhole();
+      const probe = post('/api/v1/clusters/dead/probe', {});
+      // While the dead cluster's probe hangs, the healthy one answers at once.
+      const started = Date.now();
+      const healthy = await app.inject({
+        method: 'GET',
+        url: `/api/v1/clusters/local/namespaces`,
+        headers: admin,
+      });
+      expect(healthy.statusCode).toBe(200);
+      expect(Date.now() - started).toBeLessThan(4000);
+      const probed = (await probe).json().health;
+      expect(probed).toMatchObject({ state: 'unreachable', reachable: false });
+      expect(probed.lastError).toMatch(/no answer within 5000 ms/);
+      expect(probed.lastContactAt).toBeTruthy();
+      expect(probed.nextRetryAt).toBeTruthy();
+      // Backing off: calls fail in milliseconds instead of waiting for another timeout.
+      const pods = '/resources/core/v1/pods?limit=1';
+      const again = Date.now();
+      const fast = await app.inject({
+        method: 'GET',
+        url: `/api/v1/clusters/dead${pods}`,
+        headers: admin,
+      });
+      expect(fast.statusCode).toBe(503);
+      expect(fast.json()).toMatchObject({
+        code: 'cluster_unreachable',
+        details: { cluster: 'dead' },
+      });
+      expect(fast.headers['retry-after']).toBeDefined();
+      expect(Date.now() - again).toBeLessThan(500);
+      // Back up: once the backoff has passed, the next call connects again.
+      proxy.revive();
+      await new Promise((r) => setTimeout(r, Date.parse(probed.nextRetryAt) - Date.now() + 100));
+      const back = await app.inject({
+        method: 'GET',
+        url: `/api/v1/clusters/dead/namespaces`,
+        headers: admin,
+      });
+      expect(back.statusCode).toBe(200);
+      const health = (
+        await app.inject({ method: 'GET', url: '/api/v1/clusters/dead', headers: admin })
+      ).json().health;
+      expect(health).toMatchObject({ state: 'connected', reachable: true, nextRetryAt: null });
+    } finally {
+      await proxy.close();
+    }
     const removed = await app.inject({
       method: 'DELETE',
       url: '/api/v1/clusters/dead',
