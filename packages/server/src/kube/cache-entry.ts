@@ -10,6 +10,8 @@ export interface CacheEntry {
   readonly key: string;
   readonly namespace: string;
   readonly name: string;
+  /** The name in lower case for free-text search (the same string when it already is). */
+  readonly searchName: string;
   readonly uid: string;
   readonly resourceVersion: string;
   /** creationTimestamp in ms since the epoch (0 when unknown). */
@@ -64,11 +66,13 @@ export function entryOf(
   }
   const namespace = pool.intern(meta.namespace ?? '');
   const name = meta.name;
+  const lowerName = name.toLowerCase();
   const created = meta.creationTimestamp ? Date.parse(meta.creationTimestamp) : 0;
   return {
     key: namespace ? `${namespace}/${name}` : name,
     namespace,
     name,
+    searchName: lowerName === name ? name : lowerName,
     uid: meta.uid ?? '',
     resourceVersion: meta.resourceVersion ?? '',
     created: Number.isNaN(created) ? 0 : created,

@@ -1,6 +1,6 @@
 import { invalidInput } from '../core/errors.js';
 
-type Requirement =
+export type LabelRequirement =
   | { key: string; op: 'in' | 'notin'; values: Set<string> }
   | { key: string; op: 'exists' | '!exists' };
 
@@ -28,7 +28,7 @@ function splitTopLevel(text: string): string[] {
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
-function parseRequirement(part: string, field: string): Requirement {
+function parseRequirement(part: string, field: string): LabelRequirement {
   const bad = (why: string) => invalidInput(field, `${JSON.stringify(part)} ${why}`);
   const checkKey = (key: string) => {
     if (!KEY.test(key)) throw bad(`has an invalid label key ${JSON.stringify(key)}`);
@@ -59,13 +59,17 @@ function parseRequirement(part: string, field: string): Requirement {
   );
 }
 
-/** Kubernetes label selector syntax, compiled to a predicate. */
-export function parseLabelSelector(
+/** Kubernetes label selector syntax, parsed (undefined when empty). */
+export function parseLabelRequirements(
   text: string | undefined,
   field = 'labelSelector',
-): LabelSelector | undefined {
+): LabelRequirement[] | undefined {
   if (!text?.trim()) return undefined;
-  const requirements = splitTopLevel(text).map((p) => parseRequirement(p, field));
+  return splitTopLevel(text).map((p) => parseRequirement(p, field));
+}
+
+/** Parsed requirements as a predicate: all must hold. */
+export function labelSelectorOf(requirements: readonly LabelRequirement[]): LabelSelector {
   return (labels) => {
     for (const r of requirements) {
       const value = labels[r.key];
@@ -86,6 +90,15 @@ export function parseLabelSelector(
     }
     return true;
   };
+}
+
+/** Kubernetes label selector syntax, compiled to a predicate. */
+export function parseLabelSelector(
+  text: string | undefined,
+  field = 'labelSelector',
+): LabelSelector | undefined {
+  const requirements = parseLabelRequirements(text, field);
+  return requirements && labelSelectorOf(requirements);
 }
 
 /** A matchLabels / matchExpressions selector object (from a Deployment, Service …) as a predicate. */

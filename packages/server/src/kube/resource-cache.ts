@@ -3,6 +3,7 @@ import type { KubeClient } from './kube-client.js';
 import { collectionPath } from './discovery.js';
 import { StringPool, entryOf, type CacheEntry } from './cache-entry.js';
 import { ObjectCodec } from './object-codec.js';
+import { PostingIndex } from './posting-index.js';
 import { SortedIndex, type SortKeyOf } from './sorted-index.js';
 import { WatchLoop, type WatchEventType, type WatchedItem } from './watch-loop.js';
 
@@ -34,6 +35,7 @@ export class ResourceCache {
   private readonly pool = new StringPool();
   private readonly codec = new ObjectCodec();
   private readonly indexes = new Map<string, SortedIndex>();
+  private postingIndex: PostingIndex | undefined;
   private readonly listeners = new Set<CacheListener>();
   private readonly history: CacheChange[] = [];
   /** The oldest resourceVersion from which `changesSince` can replay. */
@@ -172,12 +174,16 @@ export class ResourceCache {
     rv: string,
     notify: boolean,
   ): void {
-    if (previous) for (const index of this.indexes.values()) index.remove(previous);
+    if (previous) {
+      for (const index of this.indexes.values()) index.remove(previous);
+      this.postingIndex?.remove(previous);
+    }
     if (type === 'DELETED') {
       this.entries.delete(entry.key);
     } else {
       this.entries.set(entry.key, entry);
       for (const index of this.indexes.values()) index.insert(entry);
+      this.postingIndex?.insert(entry);
     }
     if (!notify) return;
     const change: CacheChange = {
@@ -203,6 +209,11 @@ export class ResourceCache {
     const rv = BigInt(resourceVersion);
     if (rv < BigInt(from)) return undefined;
     return this.history.filter((c) => BigInt(c.resourceVersion) > rv);
+  }
+
+  /** The entries per namespace and label, maintained incrementally from its first use. */
+  postings(): PostingIndex {
+    return (this.postingIndex ??= new PostingIndex(this.entries.values()));
   }
 
   /** The entries in the order of a column, maintained incrementally from its first use. */

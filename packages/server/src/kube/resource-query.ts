@@ -1,9 +1,19 @@
 import type { PrinterColumn, ResourceRow } from '@kubeops/contracts';
 import { invalidInput } from '../core/errors.js';
 import { objectJson, type CacheEntry } from './cache-entry.js';
-import { parseLabelSelector, type LabelSelector } from './label-selector.js';
-import type { ResourceCache } from './resource-cache.js';
-import { comparePosition, type SortKeyOf, type SortValue } from './sorted-index.js';
+import {
+  labelSelectorOf,
+  parseLabelRequirements,
+  type LabelRequirement,
+  type LabelSelector,
+} from './label-selector.js';
+import type { PostingIndex } from './posting-index.js';
+import {
+  comparePosition,
+  type SortedIndex,
+  type SortKeyOf,
+  type SortValue,
+} from './sorted-index.js';
 
 export interface QueryInput {
   namespace?: string | undefined;
@@ -26,6 +36,8 @@ export interface CompiledQuery {
   /** Namespaces asked for (undefined: all). */
   namespaces: Set<string> | undefined;
   labels: LabelSelector | undefined;
+  /** The parsed selector, for narrowing the candidates through the cache's posting index. */
+  labelRequirements: LabelRequirement[];
   fields: FieldFilter[];
   text: string | undefined;
   sortName: string;
@@ -142,9 +154,11 @@ export function compileQuery(input: QueryInput, columns: PrinterColumn[]): Compi
   const sort = input.sort?.trim() || 'name';
   const descending = sort.startsWith('-');
   const sortName = descending ? sort.slice(1) : sort;
+  const labelRequirements = parseLabelRequirements(input.labelSelector) ?? [];
   return {
     namespaces,
-    labels: parseLabelSelector(input.labelSelector),
+    labels: labelRequirements.length > 0 ? labelSelectorOf(labelRequirements) : undefined,
+    labelRequirements,
     fields: parseFields(input.fieldSelector, columns),
     text: input.q?.trim().toLowerCase() || undefined,
     sortName: sortName.toLowerCase(),
@@ -163,7 +177,7 @@ export function matchesQuery(
 ): boolean {
   if (query.namespaces && !query.namespaces.has(entry.namespace)) return false;
   if (allowed && !allowed.has(entry.namespace)) return false;
-  if (query.text && !entry.name.toLowerCase().includes(query.text)) return false;
+  if (query.text && !entry.searchName.includes(query.text)) return false;
   if (query.labels && !query.labels(entry.labels)) return false;
   for (const f of query.fields) {
     const value = f.read(entry);
@@ -173,6 +187,13 @@ export function matchesQuery(
   return true;
 }
 
+/** What a query reads from a cache: its entries in column order and per namespace and label. */
+export interface QueryableCache {
+  touch(): void;
+  index(name: string, keyOf: SortKeyOf): SortedIndex;
+  postings(): PostingIndex;
+}
+
 export interface QueryResult {
   items: CacheEntry[];
   total: number;
@@ -180,17 +201,87 @@ export interface QueryResult {
 }
 
 /**
- * A page of a cache in the order of the sort column: starts right after the
- * cursor in the column's index and stops once the page is full, counting the
- * remaining matches for `total`.
+ * The entries a query can only match, from the cache's posting index: the
+ * smallest of what its namespaces (asked for, or allowed to the user) and its
+ * `key=value`, `key in (…)` and `key` label requirements select, as disjoint
+ * sets. Undefined when no filter narrows that way (every entry is a candidate).
+ */
+function candidates(
+  cache: QueryableCache,
+  query: CompiledQuery,
+  allowed: Set<string> | undefined,
+): { sets: Set<CacheEntry>[]; size: number } | undefined {
+  const namespaces =
+    query.namespaces && allowed
+      ? [...query.namespaces].filter((n) => allowed.has(n))
+      : (query.namespaces ?? allowed);
+  const narrowing = query.labelRequirements.filter((r) => r.op === 'in' || r.op === 'exists');
+  if (!namespaces && narrowing.length === 0) return undefined;
+  const postings = cache.postings();
+  const options = narrowing.map((r) =>
+    postings.withLabel(r.key, r.op === 'in' ? r.values : undefined),
+  );
+  if (namespaces) options.push(postings.inNamespaces(namespaces));
+  let best: { sets: Set<CacheEntry>[]; size: number } | undefined;
+  for (const sets of options) {
+    const size = sets.reduce((n, s) => n + s.size, 0);
+    if (!best || size < best.size) best = { sets, size };
+  }
+  return best;
+}
+
+/**
+ * A page of a cache in the order of the sort column. Few candidates (one app,
+ * one namespace of many) are filtered and sorted on their own; otherwise the
+ * column's index is walked from the cursor until the page is full, and the
+ * remaining matches are counted for `total`.
  */
 export function runQuery(
-  cache: ResourceCache,
+  cache: QueryableCache,
   query: CompiledQuery,
   allowed?: Set<string>,
 ): QueryResult {
   cache.touch();
-  const index = cache.index(`${query.sortName}`, query.sortKey);
+  const index = cache.index(query.sortName, query.sortKey);
+  const few = candidates(cache, query, allowed);
+  // Sorting k candidates costs about k·log2(k) comparisons against one cheap check per entry of a walk.
+  return few && few.size * Math.log2(few.size + 2) < index.size
+    ? pageOfCandidates(few.sets, query, allowed)
+    : pageOfIndex(index, query, allowed);
+}
+
+function pageOfCandidates(
+  sets: Set<CacheEntry>[],
+  query: CompiledQuery,
+  allowed: Set<string> | undefined,
+): QueryResult {
+  const matched: Array<{ value: SortValue; entry: CacheEntry }> = [];
+  for (const set of sets)
+    for (const entry of set)
+      if (matchesQuery(entry, query, allowed)) matched.push({ value: query.sortKey(entry), entry });
+  const direction = query.descending ? -1 : 1;
+  matched.sort((a, b) => comparePosition(a.value, a.entry.key, b.value, b.entry.key) * direction);
+  const cursor = query.cursor;
+  const start = cursor
+    ? matched.findIndex(
+        (m) => comparePosition(m.value, m.entry.key, cursor.v, cursor.k) * direction > 0,
+      )
+    : 0;
+  const page = start < 0 ? [] : matched.slice(start, start + query.limit);
+  const last = page.at(-1);
+  const more = start >= 0 && start + page.length < matched.length;
+  return {
+    items: page.map((m) => m.entry),
+    total: matched.length,
+    nextCursor: more && last ? encodeCursor(last.value, last.entry.key) : null,
+  };
+}
+
+function pageOfIndex(
+  index: SortedIndex,
+  query: CompiledQuery,
+  allowed: Set<string> | undefined,
+): QueryResult {
   const items: CacheEntry[] = [];
   let total = 0;
   let beforeCursor = 0;
