@@ -11,7 +11,8 @@
  *   - resident memory of the server per cached pod,
  *   - delay from a change at the API server to the WebSocket message with 100
  *     subscribed clients.
- * The last line is the 10k-pod summary.
+ * The last line is the 10k-pod summary. BENCH_CPU_PROF_DIR=<dir> writes a
+ * CPU profile of the server there (open it in Chrome DevTools).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -101,17 +102,29 @@ function podBody(i: number) {
   };
 }
 
-/** Pods in the cluster (all of them are the benchmark's): exact from an unfiltered LIST of one. */
-async function podCount(admin: KubeClient): Promise<number> {
-  const page = await admin.request<{ items: unknown[]; metadata: { remainingItemCount?: number } }>(
-    {
+/** `namespace/name` of every pod in the cluster (all of them are the benchmark's), from metadata-only LIST pages. */
+async function existingPods(admin: KubeClient): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let cont: string | undefined;
+  do {
+    const page = await admin.request<{
+      items: Array<{ metadata: { namespace: string; name: string } }>;
+      metadata: { continue?: string };
+    }>({
       path: '/api/v1/pods',
-      query: { limit: 1 },
-    },
-  );
-  return page.items.length + (page.metadata.remainingItemCount ?? 0);
+      query: { limit: 5000, ...(cont ? { continue: cont } : {}) },
+      accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+      timeoutMs: 120_000,
+    });
+    for (const p of page.items) keys.add(`${p.metadata.namespace}/${p.metadata.name}`);
+    cont = page.metadata.continue || undefined;
+  } while (cont);
+  return keys;
 }
 
+const podKey = (i: number) => `bench-${i % NAMESPACES}/pod-${i}`;
+
+/** Brings the cluster to exactly pods 0..total-1: a cluster left from a bigger run is trimmed, so each size measures what it says. */
 async function ensurePods(admin: KubeClient, total: number): Promise<void> {
   for (let n = 0; n < NAMESPACES; n++) {
     await admin
@@ -122,10 +135,30 @@ async function ensurePods(admin: KubeClient, total: number): Promise<void> {
       })
       .catch(() => undefined);
   }
-  const have = await podCount(admin);
-  if (have >= total) return;
+  const have = await existingPods(admin);
+  const wanted = new Set(Array.from({ length: total }, (_, i) => podKey(i)));
+  const extra = [...have].filter((key) => !wanted.has(key));
+  if (extra.length > 0) {
+    const started = performance.now();
+    await pool(extra, 48, async (key) => {
+      const [namespace, name] = key.split('/');
+      await admin
+        .request({
+          method: 'DELETE',
+          path: `/api/v1/namespaces/${namespace}/pods/${name}`,
+          query: { gracePeriodSeconds: 0 },
+        })
+        .catch((e: { status?: number }) => {
+          if (e.status !== 404) throw e;
+        });
+    });
+    log(
+      `deleted ${extra.length} pods left from a bigger run in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+  const todo = Array.from({ length: total }, (_, i) => i).filter((i) => !have.has(podKey(i)));
+  if (todo.length === 0) return;
   const started = performance.now();
-  const todo = Array.from({ length: total - have }, (_, k) => have + k);
   await pool(todo, 48, async (i) => {
     await admin
       .request({
@@ -169,7 +202,15 @@ function databaseUrl(): string | undefined {
 
 function startServer(kubeconfig: string, database: string | undefined): Promise<Server> {
   const child = fork(resolve(import.meta.dirname, 'server.ts'), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      // A CPU profile of the server for the whole run, to see where a slow figure comes from.
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+        : []),
+    ],
     env: {
       ...process.env,
       BENCH_KUBECONFIG_TEXT: kubeconfig,
