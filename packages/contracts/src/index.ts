@@ -7,3 +7,4 @@ export * from './audit.js';
 export * from './clusters.js';
 export * from './kube.js';
 export * from './inspections.js';
+export * from './usage.js';

@@ -64,6 +64,24 @@ function literal(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
+/** The matcher of the cluster (`clusterLabel="name"`), or none when one server holds one cluster. */
+export function clusterMatcher(clusterLabel: string | undefined, cluster: string): string[] {
+  return clusterLabel ? [`${clusterLabel}=${literal(cluster)}`] : [];
+}
+
+/**
+ * cAdvisor series of real containers in the scope: its pod-level pseudo
+ * containers ("" and "POD") would count every pod twice.
+ */
+export function containerSelector(clusterLabel: string | undefined, scope: MetricsScope): string {
+  return [
+    'container!=""',
+    'container!="POD"',
+    scope.namespace ? `namespace=${literal(scope.namespace)}` : 'namespace!=""',
+    ...clusterMatcher(clusterLabel, scope.cluster),
+  ].join(',');
+}
+
 /**
  * Per-container usage history for the inspection engine's `snapshot.metrics`:
  * CPU cores, working-set bytes, restart counters and the throttled share of
@@ -85,11 +103,7 @@ export class ContainerMetricsProvider {
   }
 
   selector(scope: MetricsScope): string {
-    const matchers = ['container!=""', 'container!="POD"'];
-    matchers.push(scope.namespace ? `namespace=${literal(scope.namespace)}` : 'namespace!=""');
-    if (this.settings.clusterLabel)
-      matchers.push(`${this.settings.clusterLabel}=${literal(scope.cluster)}`);
-    return matchers.join(',');
+    return containerSelector(this.settings.clusterLabel, scope);
   }
 
   async collect(scope: MetricsScope, now: Date, signal?: AbortSignal): Promise<ContainerMetrics> {

@@ -1,4 +1,10 @@
 export {
+  ClusterUsageReader,
+  clusterUsageOf,
+  type NodeCapacities,
+  type NodeCapacity,
+} from './cluster-usage.js';
+export {
   ContainerMetricsProvider,
   containerMetricsOf,
   type ContainerMetrics,
