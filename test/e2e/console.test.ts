@@ -1,20 +1,18 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendPodLog, createTestNamespace, deleteNamespace, waitFor } from '../support/cluster.js';
 import {
   apiToken,
   callApi,
   flatKubeconfig,
+  grantClusterAdminToPlatformAdmins,
   kubectl,
-  launchBrowser,
   newConsole,
   screenshot,
   signIn,
-  startKubeops,
   type KubeopsServer,
 } from './support/console-env.js';
+import { useConsoleSuite } from './support/console-suite.js';
 
 /**
  * The web console end to end: the real server and the local cluster, driven
@@ -22,7 +20,6 @@ import {
  */
 
 const CLUSTER = 'local';
-const webDist = resolve(import.meta.dirname, '../../packages/web/dist/index.html');
 
 const deployment = (namespace: string, replicas: number) => `
 apiVersion: apps/v1
@@ -44,15 +41,13 @@ spec:
 `;
 
 describe('web console', () => {
+  const suite = useConsoleSuite();
   let server: KubeopsServer;
-  let browser: Browser;
   let page: Page;
-  /** The page a failing step leaves a picture of. */
-  let shown: Page;
   let errors: string[];
   let ns: string;
   let other: string;
-  const bindingName = `kubeops-e2e-admin-${Date.now()}`;
+  let revokeClusterAdmin: () => void;
 
   const podRows = () =>
     page.locator(`[data-testid=resource-table] .vt-row[data-namespace="${ns}"]`);
@@ -75,46 +70,23 @@ describe('web console', () => {
       .map((name) => name.replace(/^pod\//, ''));
 
   beforeAll(async () => {
-    if (!existsSync(webDist))
-      throw new Error('packages/web/dist is missing: run `npm run build --workspace packages/web`');
+    ({ server, page, errors } = suite);
     ns = await createTestNamespace('web');
     other = await createTestNamespace('web-other');
     // KubeOps calls the cluster as the signed-in user; the cluster's RBAC grants
-    // platform admins (group kubeops:role:admin) cluster-admin here.
-    kubectl([
-      'create',
-      'clusterrolebinding',
-      bindingName,
-      '--clusterrole=cluster-admin',
-      '--group=kubeops:role:admin',
-    ]);
+    // platform admins cluster-admin here.
+    revokeClusterAdmin = grantClusterAdminToPlatformAdmins();
     kubectl(['apply', '-f', '-'], deployment(ns, 2) + '---' + deployment(other, 1));
-    [server, browser] = await Promise.all([startKubeops(), launchBrowser()]);
-    ({ page, errors } = await newConsole(browser));
-    shown = page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    kubectl(['delete', 'clusterrolebinding', bindingName, '--ignore-not-found']);
+    revokeClusterAdmin?.();
     await deleteNamespace(ns);
     await deleteNamespace(other);
   });
 
-  afterEach(async (context) => {
-    // A failed step leaves a picture of what the browser showed.
-    if (context.task.result?.state === 'fail' && shown) {
-      await screenshot(
-        shown,
-        `failed-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`,
-      ).catch(() => undefined);
-    }
-    shown = page;
-  });
-
   it('greets a Chinese browser in Chinese and an English one in English', async () => {
-    const zh = await newConsole(browser, 'zh-CN');
+    const zh = await newConsole(suite.browser, 'zh-CN');
     await zh.page.goto(`${server.url}/`);
     await zh.page.waitForURL(/\/login/);
     await expect.poll(() => zh.page.locator('[data-testid=login-submit]').innerText()).toBe('登录');
@@ -303,8 +275,8 @@ describe('web console', () => {
       `--user=kubeops:${username}`,
     ]);
 
-    const dev = await newConsole(browser);
-    shown = dev.page;
+    const dev = await newConsole(suite.browser);
+    suite.shown = dev.page;
     await signIn(dev.page, server, username, password);
     await dev.page.goto(`${server.url}/clusters/${CLUSTER}/explore/core/v1/pods`);
     const rows = dev.page.locator('[data-testid=resource-table] .vt-row');

@@ -1,19 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/free-port.js';
+import {
+  oidcConfig,
+  startOidcProvider,
+  type OidcProvider,
+} from '../../../test/support/oidc-provider.js';
 import type { ServerContext } from '../src/context.js';
 import { createLogger } from '../src/core/logging.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { testEnvironment, type TestEnvironment } from './support/backends.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Just enough of a browser: follows nothing by itself, keeps cookies per origin. */
 class Browser {
@@ -60,7 +55,7 @@ class Browser {
 }
 
 describe('OIDC single sign-on against a real OpenID provider', () => {
-  let provider: Server;
+  let provider: OidcProvider;
   let issuer: string;
   let kubeops: RunningServer;
   let env: TestEnvironment;
@@ -70,51 +65,14 @@ describe('OIDC single sign-on against a real OpenID provider', () => {
   beforeAll(async () => {
     const kubeopsPort = await freePort();
     base = `http://127.0.0.1:${kubeopsPort}`;
-    const providerPort = await freePort();
-    issuer = `http://127.0.0.1:${providerPort}`;
-    const oidc = new Provider(issuer, {
-      clients: [
-        {
-          client_id: 'kubeops',
-          client_secret: 'kubeops-client-secret',
-          redirect_uris: [`${base}/api/v1/auth/oidc/callback`],
-          grant_types: ['authorization_code'],
-          response_types: ['code'],
-        },
-      ],
-      claims: {
-        openid: ['sub'],
-        profile: ['preferred_username', 'name'],
-        email: ['email'],
-        groups: ['groups'],
-      },
-      scopes: ['openid', 'profile', 'email', 'groups'],
-      features: { devInteractions: { enabled: true } },
-      findAccount: async (_ctx, sub) => ({
-        accountId: sub,
-        claims: async () => ({
-          sub,
-          preferred_username: `sso-${sub}`,
-          name: `SSO ${sub}`,
-          email: `${sub}@example.com`,
-          groups: sub === 'alice' ? ['platform-operators', 'team-x'] : ['nobody'],
-        }),
-      }),
-    });
-    provider = createServer(oidc.callback());
-    await new Promise<void>((resolve) => provider.listen(providerPort, '127.0.0.1', resolve));
+    provider = await startOidcProvider(base);
+    issuer = provider.issuer;
 
     env = testEnvironment('postgres');
     const config = env.config({
       http: { host: '127.0.0.1', port: kubeopsPort, publicUrl: base },
       auth: { adminPassword: 'correct-horse-battery-staple' },
-      oidc: {
-        issuer,
-        clientId: 'kubeops',
-        clientSecret: 'kubeops-client-secret',
-        allowInsecureIssuer: true,
-        groupRoles: { 'platform-operators': 'operator' },
-      },
+      oidc: oidcConfig(provider),
     });
     kubeops = await startServer({ ...config, targets: ['api'] }, createLogger('silent'));
     ctx = kubeops.ctx;
@@ -122,7 +80,7 @@ describe('OIDC single sign-on against a real OpenID provider', () => {
 
   afterAll(async () => {
     await kubeops?.close();
-    await new Promise((resolve) => provider?.close(resolve));
+    await provider?.close();
     await env?.cleanup();
   });
 

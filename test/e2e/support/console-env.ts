@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort } from '../../support/free-port.js';
 
 /**
  * What the console's end-to-end tests stand on: the real `kubeops serve`
@@ -39,18 +39,6 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 export interface KubeopsServer {
   url: string;
   adminUsername: string;
@@ -62,11 +50,18 @@ export interface KubeopsServer {
   stop(): Promise<void>;
 }
 
-/** Starts `kubeops serve --target=api` on a free loopback port and waits until it is ready. */
-export async function startKubeops(): Promise<KubeopsServer> {
+export interface KubeopsOptions {
+  /** The loopback port to listen on (a free one by default), for configuration that must name it in advance. */
+  port?: number;
+  /** More configuration, as the `KUBEOPS_*` environment variables an operator would set. */
+  env?: Record<string, string>;
+}
+
+/** Starts `kubeops serve --target=api` on a loopback port and waits until it is ready. */
+export async function startKubeops(options: KubeopsOptions = {}): Promise<KubeopsServer> {
   const main = join(repo, 'packages/server/dist/cli/main.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'kubeops-e2e-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const adminPassword = `e2e-${randomBytes(9).toString('base64url')}`;
   const databaseUrl = process.env.KUBEOPS_TEST_DATABASE_URL;
   const schema = `t_web_${randomBytes(4).toString('hex')}`;
@@ -80,6 +75,7 @@ export async function startKubeops(): Promise<KubeopsServer> {
     // The tests sign in many times from one address.
     KUBEOPS_RATE_LIMIT_MAX: '100000',
     ...(databaseUrl ? { KUBEOPS_DATABASE_URL: databaseUrl, KUBEOPS_DATABASE_SCHEMA: schema } : {}),
+    ...options.env,
   };
   const url = `http://127.0.0.1:${port}`;
   let output = '';
@@ -200,6 +196,13 @@ export async function signIn(
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
+/** Signs out from the user menu, as a person would, and waits for the sign-in page. */
+export async function signOut(page: Page): Promise<void> {
+  await page.click('[data-testid=user-menu]');
+  await page.locator('.el-dropdown-menu__item:visible', { hasText: 'Sign out' }).click();
+  await page.waitForURL('**/login**');
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
@@ -221,4 +224,46 @@ export function kubectl(args: string[], input?: string): string {
 /** The admin kubeconfig with certificates embedded, as a person pastes it into the console. */
 export function flatKubeconfig(): string {
   return kubectl(['config', 'view', '--raw', '--flatten']);
+}
+
+/**
+ * Lets platform admins (group kubeops:role:admin, as KubeOps impersonates
+ * them) act as cluster-admin in the test cluster; returns how to take it back.
+ */
+export function grantClusterAdminToPlatformAdmins(): () => void {
+  const name = `kubeops-e2e-admin-${randomBytes(4).toString('hex')}`;
+  kubectl([
+    'create',
+    'clusterrolebinding',
+    name,
+    '--clusterrole=cluster-admin',
+    '--group=kubeops:role:admin',
+  ]);
+  return () => kubectl(['delete', 'clusterrolebinding', name, '--ignore-not-found']);
+}
+
+/** Registers the test cluster under `name` through the API and waits until KubeOps reaches it. */
+export async function registerCluster(
+  server: KubeopsServer,
+  token: string,
+  name: string,
+): Promise<void> {
+  await callApi(server, token, 'POST', '/api/v1/clusters', {
+    source: 'kubeconfig',
+    kubeconfig: flatKubeconfig(),
+    name,
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const cluster = await callApi<{ health: { state: string } }>(
+      server,
+      token,
+      'POST',
+      `/api/v1/clusters/${name}/probe`,
+    );
+    if (cluster.health.state === 'connected') return;
+    if (Date.now() > deadline)
+      throw new Error(`cluster ${name} is ${cluster.health.state} after 30 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
