@@ -199,6 +199,8 @@ export default {
     applied: 'Applied {count} document(s)',
     document: 'Document',
     failed: 'Failed',
+    wouldFail: 'Document {documents} would fail (see below); nothing was changed.',
+    someFailed: 'Document {documents} failed (see below); the other documents were applied.',
   },
   inspections: {
     title: 'Inspection reports',
@@ -325,6 +327,20 @@ export default {
     lastUsed: 'Last used',
     revoke: 'Revoke',
     revoked: 'Revoked',
+  },
+  usage: {
+    title: 'Resource usage, last {minutes} minutes',
+    loading: 'Reading the metrics provider…',
+    noProvider: 'Resource usage appears here once a metrics provider is configured (metrics.url).',
+    cpu: 'CPU',
+    memory: 'Memory',
+    used: 'Used',
+    requested: 'Requested',
+    allocatable: 'Allocatable',
+    topNamespaces: 'Top namespaces',
+    node: 'Node',
+    noData: 'No data',
+    unavailable: 'Not available from the metrics provider or the cluster: {parts}',
   },
   errors: {
     clusterForbidden:

@@ -200,6 +200,8 @@ const zhCN: typeof en = {
     applied: '已应用 {count} 个文档',
     document: '文档',
     failed: '失败',
+    wouldFail: '文档 {documents} 将会失败（见下方）；没有做任何修改。',
+    someFailed: '文档 {documents} 失败（见下方）；其他文档已应用。',
   },
   inspections: {
     title: '巡检报告',
@@ -326,6 +328,20 @@ const zhCN: typeof en = {
     lastUsed: '最近使用',
     revoke: '吊销',
     revoked: '已吊销',
+  },
+  usage: {
+    title: '资源使用（最近 {minutes} 分钟）',
+    loading: '正在读取监控数据…',
+    noProvider: '配置监控数据源（metrics.url）后，此处显示资源使用情况。',
+    cpu: 'CPU',
+    memory: '内存',
+    used: '已使用',
+    requested: '已请求',
+    allocatable: '可分配',
+    topNamespaces: '资源占用最高的命名空间',
+    node: '节点',
+    noData: '暂无数据',
+    unavailable: '监控数据源或集群未能提供：{parts}',
   },
   errors: {
     clusterForbidden:

@@ -1,9 +1,23 @@
 // Loaded only when a chart is shown; modular imports keep it to what the console draws.
-import { PieChart, BarChart } from 'echarts/charts';
-import { LegendComponent, TooltipComponent, GridComponent } from 'echarts/components';
+import { PieChart, BarChart, LineChart } from 'echarts/charts';
+import {
+  LegendComponent,
+  TooltipComponent,
+  GridComponent,
+  MarkLineComponent,
+} from 'echarts/components';
 import { init, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 
-use([PieChart, BarChart, LegendComponent, TooltipComponent, GridComponent, CanvasRenderer]);
+use([
+  PieChart,
+  BarChart,
+  LineChart,
+  LegendComponent,
+  TooltipComponent,
+  GridComponent,
+  MarkLineComponent,
+  CanvasRenderer,
+]);
 
 export { init };
