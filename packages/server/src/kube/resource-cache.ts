@@ -3,8 +3,7 @@ import type { KubeClient } from './kube-client.js';
 import { collectionPath } from './discovery.js';
 import { StringPool, entryOf, type CacheEntry } from './cache-entry.js';
 import { ObjectCodec } from './object-codec.js';
-import { PostingIndex } from './posting-index.js';
-import { SortedIndex, type SortKeyOf } from './sorted-index.js';
+import { EntryIndexes } from './entry-indexes.js';
 import { WatchLoop, type WatchEventType, type WatchedItem } from './watch-loop.js';
 
 export interface CacheChange {
@@ -34,8 +33,7 @@ export class ResourceCache {
   private keptCells: number[] = [];
   private readonly pool = new StringPool();
   private readonly codec = new ObjectCodec();
-  private readonly indexes = new Map<string, SortedIndex>();
-  private postingIndex: PostingIndex | undefined;
+  readonly indexes = new EntryIndexes(this.entries);
   private readonly listeners = new Set<CacheListener>();
   private readonly history: CacheChange[] = [];
   /** The oldest resourceVersion from which `changesSince` can replay. */
@@ -122,8 +120,9 @@ export class ResourceCache {
         ...(custom.get(c.name)?.jsonPath ? { jsonPath: custom.get(c.name)!.jsonPath } : {}),
       });
     });
-    if (columns.map((c) => c.name).join('\0') !== this.columns.map((c) => c.name).join('\0'))
-      this.indexes.clear();
+    if (columns.map((c) => c.name).join('\0') !== this.columns.map((c) => c.name).join('\0')) {
+      this.indexes.columnsChanged();
+    }
     this.columns = columns;
     this.keptCells = kept;
   }
@@ -174,17 +173,9 @@ export class ResourceCache {
     rv: string,
     notify: boolean,
   ): void {
-    if (previous) {
-      for (const index of this.indexes.values()) index.remove(previous);
-      this.postingIndex?.remove(previous);
-    }
-    if (type === 'DELETED') {
-      this.entries.delete(entry.key);
-    } else {
-      this.entries.set(entry.key, entry);
-      for (const index of this.indexes.values()) index.insert(entry);
-      this.postingIndex?.insert(entry);
-    }
+    if (type === 'DELETED') this.entries.delete(entry.key);
+    else this.entries.set(entry.key, entry);
+    this.indexes.change(type === 'DELETED' ? undefined : entry, previous);
     if (!notify) return;
     const change: CacheChange = {
       type: type === 'ADDED' && previous ? 'MODIFIED' : type,
@@ -209,20 +200,5 @@ export class ResourceCache {
     const rv = BigInt(resourceVersion);
     if (rv < BigInt(from)) return undefined;
     return this.history.filter((c) => BigInt(c.resourceVersion) > rv);
-  }
-
-  /** The entries per namespace and label, maintained incrementally from its first use. */
-  postings(): PostingIndex {
-    return (this.postingIndex ??= new PostingIndex(this.entries.values()));
-  }
-
-  /** The entries in the order of a column, maintained incrementally from its first use. */
-  index(name: string, keyOf: SortKeyOf): SortedIndex {
-    let index = this.indexes.get(name);
-    if (!index) {
-      index = new SortedIndex(keyOf, this.entries.values());
-      this.indexes.set(name, index);
-    }
-    return index;
   }
 }

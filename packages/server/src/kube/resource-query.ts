@@ -7,7 +7,7 @@ import {
   type LabelRequirement,
   type LabelSelector,
 } from './label-selector.js';
-import type { PostingIndex } from './posting-index.js';
+import type { EntryIndexes } from './entry-indexes.js';
 import {
   comparePosition,
   type SortedIndex,
@@ -45,6 +45,8 @@ export interface CompiledQuery {
   descending: boolean;
   limit: number;
   cursor: { v: SortValue; k: string } | undefined;
+  /** What the filters are, whatever the sort, page and cursor: the key of its remembered total. */
+  filterKey: string;
 }
 
 function readPath(object: unknown, path: string): unknown {
@@ -166,6 +168,12 @@ export function compileQuery(input: QueryInput, columns: PrinterColumn[]): Compi
     descending,
     limit: input.limit ?? 100,
     cursor: decodeCursor(input.cursor),
+    filterKey: JSON.stringify([
+      namespaces ? [...namespaces].sort() : null,
+      input.labelSelector?.trim() ?? '',
+      input.fieldSelector?.trim() ?? '',
+      input.q?.trim().toLowerCase() ?? '',
+    ]),
   };
 }
 
@@ -190,8 +198,7 @@ export function matchesQuery(
 /** What a query reads from a cache: its entries in column order and per namespace and label. */
 export interface QueryableCache {
   touch(): void;
-  index(name: string, keyOf: SortKeyOf): SortedIndex;
-  postings(): PostingIndex;
+  readonly indexes: EntryIndexes;
 }
 
 export interface QueryResult {
@@ -217,7 +224,7 @@ function candidates(
       : (query.namespaces ?? allowed);
   const narrowing = query.labelRequirements.filter((r) => r.op === 'in' || r.op === 'exists');
   if (!namespaces && narrowing.length === 0) return undefined;
-  const postings = cache.postings();
+  const postings = cache.indexes.postings();
   const options = narrowing.map((r) =>
     postings.withLabel(r.key, r.op === 'in' ? r.values : undefined),
   );
@@ -233,8 +240,9 @@ function candidates(
 /**
  * A page of a cache in the order of the sort column. Few candidates (one app,
  * one namespace of many) are filtered and sorted on their own; otherwise the
- * column's index is walked from the cursor until the page is full, and the
- * remaining matches are counted for `total`.
+ * column's index is walked from the cursor until the page is full. The total
+ * comes from the filter's remembered count when it was asked recently, and is
+ * counted (then remembered) otherwise.
  */
 export function runQuery(
   cache: QueryableCache,
@@ -242,12 +250,17 @@ export function runQuery(
   allowed?: Set<string>,
 ): QueryResult {
   cache.touch();
-  const index = cache.index(query.sortName, query.sortKey);
+  const counts = cache.indexes.counts;
+  const countKey = allowed ? `${query.filterKey}${[...allowed].sort().join(',')}` : query.filterKey;
   const few = candidates(cache, query, allowed);
+  const index = cache.indexes.sortedBy(query.sortName, query.sortKey);
   // Sorting k candidates costs about k·log2(k) comparisons against one cheap check per entry of a walk.
-  return few && few.size * Math.log2(few.size + 2) < index.size
-    ? pageOfCandidates(few.sets, query, allowed)
-    : pageOfIndex(index, query, allowed);
+  const result =
+    few && few.size * Math.log2(few.size + 2) < index.size
+      ? pageOfCandidates(few.sets, query, allowed)
+      : pageOfIndex(index, query, allowed, counts.get(countKey));
+  counts.remember(countKey, result.total, (entry) => matchesQuery(entry, query, allowed));
+  return result;
 }
 
 function pageOfCandidates(
@@ -277,40 +290,44 @@ function pageOfCandidates(
   };
 }
 
+/** Walks the sorted index from the cursor; with a `knownTotal` it stops one match after the page is full. */
 function pageOfIndex(
   index: SortedIndex,
   query: CompiledQuery,
   allowed: Set<string> | undefined,
+  knownTotal: number | undefined,
 ): QueryResult {
-  const items: CacheEntry[] = [];
-  let total = 0;
-  let beforeCursor = 0;
   const step = query.descending ? -1 : 1;
-  let start = query.descending ? index.size - 1 : 0;
+  const first = query.descending ? index.size - 1 : 0;
+  let start = first;
   if (query.cursor) {
     start = query.descending
       ? index.lowerBound(query.cursor.v, query.cursor.k, true) - 1
       : index.lowerBound(query.cursor.v, query.cursor.k, false);
   }
-  // Entries before the cursor still count towards the total.
-  const scanFrom = query.descending ? index.size - 1 : 0;
-  for (let i = scanFrom; query.descending ? i > start : i < start; i += step) {
-    if (matchesQuery(index.at(i)!, query, allowed)) beforeCursor++;
+  const items: CacheEntry[] = [];
+  let counted = 0;
+  let more = false;
+  if (knownTotal === undefined) {
+    // Matches before the cursor count towards the total too.
+    for (let i = first; query.descending ? i > start : i < start; i += step)
+      if (matchesQuery(index.at(i)!, query, allowed)) counted++;
   }
-  let last: CacheEntry | undefined;
   for (let i = start; i >= 0 && i < index.size; i += step) {
     const entry = index.at(i)!;
     if (!matchesQuery(entry, query, allowed)) continue;
-    total++;
     if (items.length < query.limit) {
       items.push(entry);
-      last = entry;
+    } else {
+      more = true;
+      if (knownTotal !== undefined) break;
     }
+    counted++;
   }
-  const more = total > items.length;
+  const last = items.at(-1);
   return {
     items,
-    total: total + beforeCursor,
+    total: knownTotal ?? counted,
     nextCursor: more && last ? encodeCursor(query.sortKey(last), last.key) : null,
   };
 }

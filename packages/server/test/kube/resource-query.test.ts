@@ -2,7 +2,7 @@ import type { PrinterColumn } from '@kubeops/contracts';
 import { describe, expect, it } from 'vitest';
 import { StringPool, entryOf, type CacheEntry } from '../../src/kube/cache-entry.js';
 import { ObjectCodec } from '../../src/kube/object-codec.js';
-import { PostingIndex } from '../../src/kube/posting-index.js';
+import { EntryIndexes } from '../../src/kube/entry-indexes.js';
 import {
   compareUnder,
   compileQuery,
@@ -11,13 +11,13 @@ import {
   type QueryInput,
   type QueryableCache,
 } from '../../src/kube/resource-query.js';
-import { SortedIndex, type SortKeyOf } from '../../src/kube/sorted-index.js';
 
 /**
  * The query engine against a brute-force reference: every page, cursor and
- * total it serves from its indexes (the sorted column walk and the
- * namespace/label postings) must be what filtering and sorting every entry
- * gives, before and after the cache changes under it.
+ * total it serves from its indexes (the sorted column walk, the
+ * namespace/label postings, the remembered totals of recent filters) must be
+ * what filtering and sorting every entry gives, before and after the cache
+ * changes under it.
  */
 
 const columns: PrinterColumn[] = [
@@ -33,19 +33,10 @@ function random(seed: number): () => number {
 
 class MemoryCache implements QueryableCache {
   readonly entries = new Map<string, CacheEntry>();
-  private readonly indexes = new Map<string, SortedIndex>();
-  private postingIndex: PostingIndex | undefined;
+  readonly indexes = new EntryIndexes(this.entries);
   private readonly pool = new StringPool();
   private readonly codec = new ObjectCodec();
   touch(): void {}
-  index(name: string, keyOf: SortKeyOf): SortedIndex {
-    let index = this.indexes.get(name);
-    if (!index) this.indexes.set(name, (index = new SortedIndex(keyOf, this.entries.values())));
-    return index;
-  }
-  postings(): PostingIndex {
-    return (this.postingIndex ??= new PostingIndex(this.entries.values()));
-  }
   put(i: number, rand: () => number): void {
     const pick = <T>(values: T[]) => values[Math.floor(rand() * values.length)]!;
     const labels: Record<string, string> = { app: pick(['web', 'api', 'db', 'cache']) };
@@ -71,17 +62,15 @@ class MemoryCache implements QueryableCache {
       this.pool,
       this.codec,
     );
-    this.remove(entry.key);
+    const previous = this.entries.get(entry.key);
     this.entries.set(entry.key, entry);
-    for (const index of this.indexes.values()) index.insert(entry);
-    this.postingIndex?.insert(entry);
+    this.indexes.change(entry, previous);
   }
   remove(key: string): void {
     const previous = this.entries.get(key);
     if (!previous) return;
     this.entries.delete(key);
-    for (const index of this.indexes.values()) index.remove(previous);
-    this.postingIndex?.remove(previous);
+    this.indexes.change(undefined, previous);
   }
 }
 
