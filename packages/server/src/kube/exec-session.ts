@@ -28,11 +28,59 @@ export type ExecClientMessage =
  * stdin and resize go in on channels 0 and 4, stdout/stderr come back on 1
  * and 2, and the exit status on 3. Resolves with the exit status when either
  * side ends.
+ *
+ * Listens to the browser at once and holds what it sends until the API
+ * server's socket is open: a terminal sends its size (and a quick typist
+ * their first keys) the moment it connects, while KubeOps is still resolving
+ * the user and dialling the cluster. `connect` is that work; if it fails,
+ * the browser gets the error and the session ends.
  */
 export function bridgeExec(
   browser: WebSocket,
+  connect: () => Promise<ImpersonatingClient>,
+  options: ExecOptions,
+): Promise<{ exitCode: number | null; reason: string }> {
+  const held: ExecClientMessage[] = [];
+  let forward: ((message: ExecClientMessage) => void) | undefined;
+  let browserClosed = false;
+  const send = (message: unknown) =>
+    browser.readyState === browser.OPEN && browser.send(JSON.stringify(message));
+  browser.on('message', (raw) => {
+    let message: ExecClientMessage;
+    try {
+      message = JSON.parse(String(raw)) as ExecClientMessage;
+    } catch {
+      send({
+        type: 'error',
+        message: 'send JSON: {"type":"stdin","data":"…"} or {"type":"resize","cols":80,"rows":24}',
+      });
+      return;
+    }
+    if (forward) forward(message);
+    else held.push(message);
+  });
+  browser.on('close', () => (browserClosed = true));
+  return connect().then(
+    (client) => {
+      if (browserClosed) return { exitCode: null, reason: 'client closed' };
+      return relay(browser, client, options, held, send, (f) => (forward = f));
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      send({ type: 'error', message });
+      browser.close();
+      return { exitCode: null, reason: `error: ${message}` };
+    },
+  );
+}
+
+function relay(
+  browser: WebSocket,
   client: ImpersonatingClient,
   options: ExecOptions,
+  held: ExecClientMessage[],
+  send: (message: unknown) => void,
+  setForward: (forward: (message: ExecClientMessage) => void) => void,
 ): Promise<{ exitCode: number | null; reason: string }> {
   const url = client.url(
     `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods/${encodeURIComponent(options.pod)}/exec`,
@@ -48,8 +96,6 @@ export function bridgeExec(
     headers: client.headers() as Record<string, string>,
     ...client.tlsOptions(),
   });
-  const send = (message: unknown) =>
-    browser.readyState === browser.OPEN && browser.send(JSON.stringify(message));
   const frame = (channel: number, data: Buffer | string) =>
     Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(data) ? data : Buffer.from(data)]);
 
@@ -64,7 +110,24 @@ export function bridgeExec(
       browser.close();
       resolve({ exitCode, reason });
     };
-    upstream.on('open', () => send({ type: 'started', protocol: upstream.protocol }));
+    const deliver = (message: ExecClientMessage) => {
+      if (upstream.readyState !== upstream.OPEN) return;
+      if (message.type === 'stdin' && typeof message.data === 'string')
+        upstream.send(frame(STDIN, message.data));
+      else if (
+        message.type === 'resize' &&
+        Number.isInteger(message.cols) &&
+        Number.isInteger(message.rows)
+      ) {
+        upstream.send(frame(RESIZE, JSON.stringify({ Width: message.cols, Height: message.rows })));
+      } else if (message.type === 'close' && upstream.protocol === 'v5.channel.k8s.io')
+        upstream.send(Buffer.from([CLOSE, STDIN]));
+    };
+    upstream.on('open', () => {
+      send({ type: 'started', protocol: upstream.protocol });
+      for (const message of held.splice(0)) deliver(message);
+      setForward(deliver);
+    });
     upstream.on('message', (data: Buffer) => {
       const channel = data[0];
       const payload = data.subarray(1);
@@ -102,29 +165,6 @@ export function bridgeExec(
       finish('error');
     });
     upstream.on('close', () => finish('ended'));
-    browser.on('message', (raw) => {
-      let message: ExecClientMessage;
-      try {
-        message = JSON.parse(String(raw)) as ExecClientMessage;
-      } catch {
-        return send({
-          type: 'error',
-          message:
-            'send JSON: {"type":"stdin","data":"…"} or {"type":"resize","cols":80,"rows":24}',
-        });
-      }
-      if (upstream.readyState !== upstream.OPEN) return;
-      if (message.type === 'stdin' && typeof message.data === 'string')
-        upstream.send(frame(STDIN, message.data));
-      else if (
-        message.type === 'resize' &&
-        Number.isInteger(message.cols) &&
-        Number.isInteger(message.rows)
-      ) {
-        upstream.send(frame(RESIZE, JSON.stringify({ Width: message.cols, Height: message.rows })));
-      } else if (message.type === 'close' && upstream.protocol === 'v5.channel.k8s.io')
-        upstream.send(Buffer.from([CLOSE, STDIN]));
-    });
     browser.on('close', () => finish('client closed'));
   });
 }

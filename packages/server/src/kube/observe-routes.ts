@@ -216,37 +216,38 @@ export function registerObserveRoutes(
             details,
           })
           .catch((error: unknown) => request.log.error({ err: error }, 'audit write failed'));
-      void (async () => {
-        const cluster = await live(request);
-        const client = await cluster.userClient(principal);
-        await audit('kube.exec.start', 'success', {
-          container: query.container ?? null,
-          command: query.command,
-          tty: query.tty !== false,
-        });
-        const started = Date.now();
-        const outcome = await bridgeExec(socket, client, {
+      const tty = query.tty !== false;
+      let started = 0;
+      void bridgeExec(
+        socket,
+        async () => {
+          const cluster = await live(request);
+          const client = await cluster.userClient(principal);
+          await audit('kube.exec.start', 'success', {
+            container: query.container ?? null,
+            command: query.command,
+            tty,
+          });
+          started = Date.now();
+          return client;
+        },
+        {
           namespace: params.namespace,
           pod: params.name,
           container: query.container,
           command: query.command,
-          tty: query.tty !== false,
-        });
+          tty,
+        },
+      ).then(async (outcome) => {
+        // A session that never started (unknown cluster, refused user) was never opened, so has no end.
+        if (!started) return;
         await audit(
           'kube.exec.end',
-          outcome.reason.startsWith('refused') || outcome.reason === 'error'
+          outcome.reason.startsWith('refused') || outcome.reason.startsWith('error')
             ? 'failure'
             : 'success',
           { ...outcome, durationMs: Date.now() - started },
         );
-      })().catch((error: unknown) => {
-        socket.send(
-          JSON.stringify({
-            type: 'error',
-            message: error instanceof Error ? error.message : String(error),
-          }),
-        );
-        socket.close();
       });
     },
   );

@@ -136,6 +136,7 @@ describe('logs, exec, events and related objects', () => {
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string };
         messages.push(message);
+        if (message.type === 'error') reject(new Error(JSON.stringify(message)));
         if (message.type === 'exit') resolve();
       });
       socket.on('error', reject);
@@ -157,6 +158,58 @@ describe('logs, exec, events and related objects', () => {
     expect(audit.items[0]).toMatchObject({
       actor: 'operator1',
       target: { namespace, kind: 'Pod', name: pod },
+    });
+  });
+
+  it('runs an interactive shell on a TTY that follows the terminal size, sent before the session is even up', async () => {
+    const [pod] = await podNames();
+    const token = auth.authorization.slice(7);
+    const socket = new WebSocket(
+      `${base.replace('http', 'ws')}/api/v1/clusters/local/pods/${namespace}/${pod}/exec?command=sh&tty=true&access_token=${token}`,
+    );
+    let output = '';
+    const exited = new Promise<{ exitCode: number | null }>((resolve, reject) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as {
+          type: string;
+          data?: string;
+          exitCode?: number | null;
+        };
+        if (message.type === 'stdout') output += message.data;
+        if (message.type === 'stderr') reject(new Error('a TTY has no separate stderr'));
+        if (message.type === 'error') reject(new Error(JSON.stringify(message)));
+        if (message.type === 'exit') resolve({ exitCode: message.exitCode ?? null });
+      });
+      socket.on('error', reject);
+    });
+    const send = (message: object) => socket.send(JSON.stringify(message));
+    // As a terminal does: its size and the first keys the moment the socket opens.
+    await new Promise((resolve) => socket.once('open', resolve));
+    send({ type: 'resize', cols: 120, rows: 40 });
+    send({ type: 'stdin', data: 'stty size\n' });
+    await waitFor('the first size', async () => /^40 120\r?$/m.test(output), 30_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; the terminal showed ${JSON.stringify(output)}`);
+      },
+    );
+    // The user resizes the window mid-session.
+    send({ type: 'resize', cols: 90, rows: 25 });
+    send({ type: 'stdin', data: 'stty size; exit\n' });
+    expect((await exited).exitCode).toBe(0);
+    expect(output).toMatch(/^25 90\r?$/m);
+    const sessions = await waitFor('the end of the TTY session in the audit log', async () => {
+      const items = (await env.ctx.audit.query({ action: 'kube.exec.*' })).items;
+      const start = items.find((e) => (e.details as { command?: string[] }).command?.[0] === 'sh');
+      const session = items.filter((e) => e.requestId === start?.requestId);
+      return session.length === 2 && session;
+    });
+    expect(sessions.map((e) => e.action).sort()).toEqual(['kube.exec.end', 'kube.exec.start']);
+    expect(sessions.find((e) => e.action === 'kube.exec.start')?.details).toMatchObject({
+      tty: true,
+    });
+    expect(sessions.find((e) => e.action === 'kube.exec.end')?.details).toMatchObject({
+      exitCode: 0,
+      reason: 'ended',
     });
   });
 });
