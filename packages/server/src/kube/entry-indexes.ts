@@ -30,14 +30,13 @@ export class EntryIndexes {
 
   /** An object changed: `previous` is what it was (if it existed), `current` what it is (if it still exists). */
   change(current: CacheEntry | undefined, previous: CacheEntry | undefined): void {
-    if (previous) {
-      for (const index of this.sorted.values()) index.remove(previous);
-      this.postingIndex?.remove(previous);
+    for (const index of this.sorted.values()) {
+      if (previous && current) index.replace(previous, current);
+      else if (previous) index.remove(previous);
+      else if (current) index.insert(current);
     }
-    if (current) {
-      for (const index of this.sorted.values()) index.insert(current);
-      this.postingIndex?.insert(current);
-    }
+    if (previous) this.postingIndex?.remove(previous);
+    if (current) this.postingIndex?.insert(current);
     this.counts.change(current, previous);
   }
 

@@ -67,4 +67,22 @@ export class SortedIndex {
     const at = this.lowerBound(this.keyOf(entry), entry.key);
     if (this.entries[at]?.key === entry.key) this.entries.splice(at, 1);
   }
+
+  /**
+   * A new version of an object: most changes (a pod's status) leave the
+   * column's value as it was, and then the entry is swapped in place instead
+   * of two splices that shift tens of thousands of entries.
+   */
+  replace(previous: CacheEntry, entry: CacheEntry): void {
+    const value = this.keyOf(entry);
+    if (compareValues(this.keyOf(previous), value) === 0) {
+      const at = this.lowerBound(value, entry.key);
+      if (this.entries[at]?.key === entry.key) {
+        this.entries[at] = entry;
+        return;
+      }
+    }
+    this.remove(previous);
+    this.insert(entry);
+  }
 }

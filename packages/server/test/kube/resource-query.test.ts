@@ -37,7 +37,8 @@ class MemoryCache implements QueryableCache {
   private readonly pool = new StringPool();
   private readonly codec = new ObjectCodec();
   touch(): void {}
-  put(i: number, rand: () => number): void {
+  /** A new object `i`, or a new version of `same` (its name and namespace, anything else may change). */
+  put(i: number, rand: () => number, same?: CacheEntry): void {
     const pick = <T>(values: T[]) => values[Math.floor(rand() * values.length)]!;
     const labels: Record<string, string> = { app: pick(['web', 'api', 'db', 'cache']) };
     if (rand() < 0.5) labels.tier = pick(['front', 'back']);
@@ -46,8 +47,8 @@ class MemoryCache implements QueryableCache {
       {
         object: {
           metadata: {
-            name: `${pick(['Pod', 'pod', 'job'])}-${i}`,
-            namespace: `ns-${Math.floor(rand() * 8)}`,
+            name: same?.name ?? `${pick(['Pod', 'pod', 'job'])}-${i}`,
+            namespace: same?.namespace ?? `ns-${Math.floor(rand() * 8)}`,
             uid: `uid-${i}`,
             resourceVersion: String(i),
             creationTimestamp: new Date(
@@ -136,6 +137,9 @@ describe('resource query engine', () => {
     for (let i = 0; i < 2000; i++) cache.put(i, rand);
     expectSameAsReference(cache);
     for (let i = 0; i < 600; i++) cache.put(Math.floor(rand() * 2500), rand);
+    const existing = [...cache.entries.values()];
+    for (let i = 0; i < 600; i++)
+      cache.put(0, rand, existing[Math.floor(rand() * existing.length)]);
     for (const key of [...cache.entries.keys()].filter((_, i) => i % 5 === 0)) cache.remove(key);
     expectSameAsReference(cache);
     expectSameAsReference(cache, new Set(['ns-7']));
