@@ -12,6 +12,15 @@
 # later case is a 401/403 and tests nothing. They run in a second pass, as a
 # second admin with a token of its own, once the main pass is over.
 #
+# When the local test cluster is running (test/cluster/up.sh, or a test run
+# with KUBEOPS_KEEP_TEST_ENV=1), it is registered as cluster `local`, so the
+# kube routes are fuzzed against a real API server. The fuzz server's users
+# reach it through their own impersonation prefix (kubeops-fuzz:), bound to
+# `view` cluster-wide and `admin` in the namespace kubeops-fuzz only: whatever
+# the fuzzer writes stays there, and the namespace is deleted afterwards.
+#   KUBEOPS_FUZZ_CLUSTER=0             skip the cluster
+#   KUBEOPS_FUZZ_CLUSTER_ENV=<file>    another cluster's env file from test/cluster/up.sh
+#
 # Against a server that is already running, the same check is:
 #   schemathesis run http://HOST:8000/api/openapi.json \
 #     --header "Authorization: Bearer kop_..." --checks not_a_server_error
@@ -34,13 +43,24 @@ disruptive=(
   'PUT /api/v1/roles/{name}'
   'DELETE /api/v1/roles/{name}'
   'DELETE /api/v1/role-bindings/{id}'
+  # With the local cluster registered, this one takes the cluster every kube route targets away.
+  'DELETE /api/v1/clusters/{cluster}'
 )
 
+prefix=kubeops-fuzz:
 KUBEOPS_DATA_DIR="$data" KUBEOPS_HTTP_HOST=127.0.0.1 KUBEOPS_AUTH_ADMIN_PASSWORD="$password" \
   KUBEOPS_RATE_LIMIT_MAX=1000000 KUBEOPS_LOG_LEVEL=warn \
+  KUBEOPS_AUTH_IMPERSONATION_USER_PREFIX="$prefix" KUBEOPS_AUTH_IMPERSONATION_GROUP_PREFIX="$prefix" \
   node "$repo/packages/server/dist/cli/main.js" serve --target=api --port "$port" >"$log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+kubectl=()
+# What the run granted in the local cluster, taken back at exit.
+cleanup_cluster() {
+  [ "${#kubectl[@]}" -gt 0 ] || return 0
+  "${kubectl[@]}" delete clusterrolebinding kubeops-fuzz-view --ignore-not-found >/dev/null || true
+  "${kubectl[@]}" delete namespace kubeops-fuzz --ignore-not-found --wait=false >/dev/null || true
+}
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; cleanup_cluster; rm -rf "$data"' EXIT
 
 for _ in $(seq 1 60); do
   curl -fsS "$base/readyz" >/dev/null 2>&1 && break
@@ -70,18 +90,59 @@ call POST /api/v1/role-bindings "$token" \
   "{\"role\":\"admin\",\"subjectKind\":\"user\",\"subject\":\"$second_id\"}" >/dev/null
 second_token="$(api_token fuzz-second "$second_password")"
 
+config=()
+# The local test cluster, when one is running: registered by URL + CA + admin token.
+cluster_env="${KUBEOPS_FUZZ_CLUSTER_ENV:-$repo/test/.state/cluster-kubeops.env}"
+if [ "${KUBEOPS_FUZZ_CLUSTER:-1}" != 0 ] && [ -f "$cluster_env" ]; then
+  cluster_server="$(sed -n 's/^SERVER=//p' "$cluster_env")"
+  cluster_ca="$(sed -n 's/^CA_FILE=//p' "$cluster_env")"
+  cluster_token_file="$(sed -n 's/^ADMIN_TOKEN_FILE=//p' "$cluster_env")"
+  cluster_kubectl=("$(sed -n 's/^BIN_DIR=//p' "$cluster_env")/kubectl" --kubeconfig "$(sed -n 's/^KUBECONFIG=//p' "$cluster_env")")
+  if "${cluster_kubectl[@]}" get --raw /readyz >/dev/null 2>&1; then
+    kubectl=("${cluster_kubectl[@]}")
+    # A namespace left terminating by an earlier run refuses new objects until it is gone.
+    "${kubectl[@]}" wait --for=delete namespace/kubeops-fuzz --timeout=120s >/dev/null 2>&1 || true
+    "${kubectl[@]}" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: { name: kubeops-fuzz, labels: { kubeops.io/test: "true" } }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: kubeops-fuzz-view }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${prefix}role:admin" }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: kubeops-fuzz-admin, namespace: kubeops-fuzz }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${prefix}role:admin" }]
+YAML
+    body="$(node -e 'const fs=require("fs");const [server,ca,token]=process.argv.slice(1);process.stdout.write(JSON.stringify({source:"token",name:"local",server,certificateAuthority:fs.readFileSync(ca,"utf8"),token:fs.readFileSync(token,"utf8").trim()}))' \
+      "$cluster_server" "$cluster_ca" "$cluster_token_file")"
+    call POST /api/v1/clusters "$token" "$body" >/dev/null
+    # Every {cluster} in a path names it, so kube routes reach the API server instead of a 404.
+    printf '[parameters]\n"path.cluster" = "local"\n' >"$data/schemathesis.toml"
+    config=(--config-file "$data/schemathesis.toml")
+    echo "== fuzzing the kube routes against the local cluster at $cluster_server (as ${prefix}*, writes confined to namespace kubeops-fuzz)"
+  else
+    echo "== the local cluster ($cluster_env) is not running: kube routes are fuzzed without one"
+  fi
+fi
+
 names() { for name in "${disruptive[@]}"; do printf -- '--%s-name\n%s\n' "$1" "$name"; done; }
 mapfile -t exclude < <(names exclude)
 mapfile -t include < <(names include)
 
 status=0
 echo "== main pass (everything that leaves the caller's access alone)"
-schemathesis run "$base/api/openapi.json" \
+schemathesis "${config[@]}" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error \
   "${exclude[@]}" "$@" || status=$?
 echo "== second pass (operations that may revoke or demote the caller)"
-schemathesis run "$base/api/openapi.json" \
+schemathesis "${config[@]}" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $second_token" \
   --checks not_a_server_error \
   "${include[@]}" "$@" || status=$?

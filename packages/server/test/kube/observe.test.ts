@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +82,100 @@ describe('logs, exec, events and related objects', () => {
     const lines = merged.body.trim().split('\n').sort();
     expect(lines).toHaveLength(2);
     for (const name of await podNames()) expect(lines).toContain(`[${name}/c] second ${marker}`);
+  });
+
+  /** A streaming response, read as it arrives. */
+  const openStream = async (url: string) => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}${url}`, { headers: auth, signal: controller.signal });
+    expect(response.status).toBe(200);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    return {
+      /** Reads until `done` holds for everything received so far. */
+      async until(what: string, done: (text: string) => boolean): Promise<string> {
+        const timer = setTimeout(() => controller.abort(), 30_000);
+        try {
+          while (!done(text)) {
+            const { value, done: ended } = await reader.read();
+            if (ended) throw new Error('the stream ended');
+            text += value;
+          }
+          return text;
+        } catch (error) {
+          throw new Error(`${what}: ${String(error)}; received ${JSON.stringify(text)}`);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      close: () => controller.abort(),
+    };
+  };
+
+  it('follows a pod log: lines written after the stream opened arrive', async () => {
+    const [pod] = await podNames();
+    const marker = `kubeops-follow-${randomBytes(4).toString('hex')}`;
+    appendPodLog([`before ${marker}`]);
+    const stream = await openStream(
+      `/api/v1/clusters/local/pods/${namespace}/${pod}/log?follow=true&tailLines=1`,
+    );
+    try {
+      await stream.until('the last line so far', (t) => t.includes('\n'));
+      appendPodLog([`later ${marker}`, `and later ${marker}`]);
+      const text = await stream.until('the lines written later', (t) =>
+        t.includes(`and later ${marker}\n`),
+      );
+      expect(text).toContain(`later ${marker}\nand later ${marker}\n`);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('follows the merged log of a Deployment: new lines of every pod arrive, prefixed', async () => {
+    const marker = `kubeops-merged-${randomBytes(4).toString('hex')}`;
+    const pods = await podNames();
+    const stream = await openStream(
+      `/api/v1/clusters/local/resources/apps/v1/deployments/web/logs?namespace=${namespace}&follow=true&tailLines=1`,
+    );
+    try {
+      await stream.until('a line of each pod', (t) =>
+        pods.every((name) => t.includes(`[${name}/c] `)),
+      );
+      appendPodLog([`merged ${marker}`]);
+      const expected = pods.map((name) => `[${name}/c] merged ${marker}\n`);
+      const text = await stream.until('the new line from each pod', (t) =>
+        expected.every((line) => t.includes(line)),
+      );
+      expect(text.split(marker)).toHaveLength(pods.length + 1);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("shows the previous container's log, timestamps, and only lines since a time", async () => {
+    const [pod] = await podNames();
+    const marker = `kubeops-opts-${randomBytes(4).toString('hex')}`;
+    appendPodLog([`crashed ${marker}`], 'pod-previous.log');
+    // A line written an hour ago, then one now (CRI format, as the kubelet stores them).
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    appendFileSync(
+      join(process.env.KUBEOPS_TEST_FILES_DIR!, 'pod.log'),
+      `${hourAgo} stdout F old ${marker}\n`,
+    );
+    appendPodLog([`new ${marker}`]);
+    const log = (query: string) =>
+      get(`/api/v1/clusters/local/pods/${namespace}/${pod}/log?${query}`);
+    const previous = await log('previous=true');
+    expect(previous.statusCode).toBe(200);
+    expect(previous.body).toContain(`crashed ${marker}`);
+    expect(previous.body).not.toContain(`new ${marker}`);
+    const stamped = (await log('timestamps=true&tailLines=2')).body.trim().split('\n');
+    expect(stamped).toHaveLength(2);
+    expect(stamped[0]).toMatch(new RegExp(`^${hourAgo.slice(0, 19)}\\S* old ${marker}$`));
+    expect(stamped[1]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ new ${marker}$`));
+    const recent = (await log('sinceSeconds=600')).body;
+    expect(recent).toContain(`new ${marker}`);
+    expect(recent).not.toContain(`old ${marker}`);
   });
 
   it('relates a Deployment to its ReplicaSet and Pods, a Pod to its owners, a Service to its Pods', async () => {
@@ -187,7 +283,7 @@ describe('logs, exec, events and related objects', () => {
     await new Promise((resolve) => socket.once('open', resolve));
     send({ type: 'resize', cols: 120, rows: 40 });
     send({ type: 'stdin', data: 'stty size\n' });
-    await waitFor('the first size', async () => /^40 120\r?$/m.test(output), 30_000).catch(
+    await waitFor('the first size', async () => /(^|# )40 120\r?$/m.test(output), 30_000).catch(
       (error: Error) => {
         throw new Error(`${error.message}; the terminal showed ${JSON.stringify(output)}`);
       },
@@ -196,7 +292,7 @@ describe('logs, exec, events and related objects', () => {
     send({ type: 'resize', cols: 90, rows: 25 });
     send({ type: 'stdin', data: 'stty size; exit\n' });
     expect((await exited).exitCode).toBe(0);
-    expect(output).toMatch(/^25 90\r?$/m);
+    expect(output).toMatch(/(^|# )25 90\r?$/m);
     const sessions = await waitFor('the end of the TTY session in the audit log', async () => {
       const items = (await env.ctx.audit.query({ action: 'kube.exec.*' })).items;
       const start = items.find((e) => (e.details as { command?: string[] }).command?.[0] === 'sh');
