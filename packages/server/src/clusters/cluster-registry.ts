@@ -199,8 +199,8 @@ export class ClusterRegistry {
   }
 
   /**
-   * The pod's own service account, read from its mount whenever a connection
-   * opens (the kubelet rotates the projected token file; it is never stored).
+   * The pod's own service account, from its mount; never stored. The client
+   * follows the token file as the kubelet rotates it.
    */
   private async inClusterEndpoint(name: string, server: string): Promise<ClusterEndpoint> {
     const read = (file: string) =>
@@ -213,7 +213,13 @@ export class ClusterRegistry {
         );
       });
     const [token, ca] = await Promise.all([read('token'), read('ca.crt')]);
-    return { name, server, token: token.trim(), certificateAuthority: ca };
+    return {
+      name,
+      server,
+      token: token.trim(),
+      tokenFile: `${this.serviceAccountDir}/token`,
+      certificateAuthority: ca,
+    };
   }
 
   /**

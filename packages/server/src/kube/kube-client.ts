@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
@@ -14,6 +15,12 @@ export interface ClusterEndpoint {
   clientCertificate?: string | undefined;
   clientKey?: string | undefined;
   token?: string | undefined;
+  /**
+   * A file holding the bearer token, re-read as it rotates (a pod's projected
+   * service account token, which the kubelet replaces before it expires).
+   * `token` is its content when the endpoint was made.
+   */
+  tokenFile?: string | undefined;
   insecureSkipTlsVerify?: boolean | undefined;
   tlsServerName?: string | undefined;
 }
@@ -30,6 +37,31 @@ export interface KubeRequest {
   accept?: string | undefined;
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/** How often a token file is read again; the kubelet rotates well before expiry, as client-go assumes. */
+const TOKEN_FILE_REFRESH_MS = 10_000;
+
+/** The bearer token of an endpoint, following its token file when it has one. */
+class BearerToken {
+  private readAt = Date.now();
+
+  constructor(
+    private value: string | undefined,
+    private readonly file: string | undefined,
+  ) {}
+
+  current(): string | undefined {
+    if (this.file && Date.now() - this.readAt >= TOKEN_FILE_REFRESH_MS) {
+      this.readAt = Date.now();
+      try {
+        this.value = readFileSync(this.file, 'utf8').trim() || this.value;
+      } catch {
+        // Mid-rotation or briefly missing: keep the last token; the next read catches up.
+      }
+    }
+    return this.value;
+  }
 }
 
 export const TABLE_ACCEPT = 'application/json;as=Table;g=meta.k8s.io;v=v1,application/json';
@@ -51,12 +83,16 @@ export class KubeClient {
   private readonly base: URL;
   private readonly agent: http.Agent;
 
+  private readonly token: BearerToken;
+
   constructor(
     readonly endpoint: ClusterEndpoint,
     private readonly extraHeaders: Record<string, string | string[]> = {},
     agent?: http.Agent,
     private readonly defaultTimeoutMs = 30_000,
+    token?: BearerToken,
   ) {
+    this.token = token ?? new BearerToken(endpoint.token, endpoint.tokenFile);
     this.base = new URL(endpoint.server);
     this.agent =
       agent ??
@@ -80,13 +116,15 @@ export class KubeClient {
       { ...this.extraHeaders, ...headers },
       this.agent,
       this.defaultTimeoutMs,
+      this.token,
     );
   }
 
   /** Headers for a request, including authentication (used by WebSocket upgrades too). */
   headers(extra: Record<string, string> = {}): Record<string, string | string[]> {
+    const token = this.token.current();
     return {
-      ...(this.endpoint.token ? { authorization: `Bearer ${this.endpoint.token}` } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...this.extraHeaders,
       ...extra,
     };

@@ -10,6 +10,7 @@ import {
   clusterServer,
   createTestNamespace,
   deleteNamespace,
+  waitFor,
 } from '../../../../test/support/cluster.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies of several shapes, checked by expect
@@ -205,5 +206,31 @@ describe('registering the cluster KubeOps runs in', () => {
     });
     expect(edit.status).toBe(400);
     expect(edit.json.details).toMatchObject({ field: 'body.source' });
+  });
+
+  it('follows the service account token file as the kubelet rotates it', async () => {
+    const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedServiceAccount({
+      namespace,
+      body: { metadata: { name: 'rotated' } },
+    });
+    const issued = await core.createNamespacedServiceAccountToken({
+      name: 'rotated',
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const object = `/api/v1/clusters/home/resources/core/v1/configmaps/seen-in-cluster?namespace=${namespace}`;
+    expect((await call('GET', object)).status).toBe(200);
+    // The kubelet swaps the file; this account may not impersonate, which shows which token is sent.
+    writeFileSync(join(serviceAccountDir, 'token'), issued.status!.token);
+    const refused = await waitFor(
+      'a call made with the new token',
+      async () => {
+        const answer = await call('GET', object);
+        return answer.status === 403 && answer;
+      },
+      30_000,
+    );
+    expect(refused.json.message).toContain(`system:serviceaccount:${namespace}:rotated`);
   });
 });
