@@ -4,53 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/http/app.js';
 import type { MetricsSettings } from '../../../src/providers/metrics/index.js';
 import { adminCore, bindUser, kubeTestEnv, signIn, type KubeTestEnv } from '../../kube/support.js';
+import { MINUTE, scrapedSeries } from '../../../../../test/support/usage-series.js';
 import {
   startVictoriaMetrics,
   type ImportedSeries,
   type VictoriaMetrics,
-} from './victoria-metrics.js';
+} from '../../../../../test/support/victoria-metrics.js';
 
-const MINUTE = 60_000;
 const GiB = 2 ** 30;
-const HOURS = 2;
-const now = Math.floor(Date.now() / MINUTE) * MINUTE;
-const scrapes = Array.from({ length: HOURS * 60 + 1 }, (_, i) => now - (HOURS * 60 - i) * MINUTE);
-
-/** A series of the test cluster (or `cluster`) scraped every minute for the last two hours. */
-function series(
-  name: string,
-  labels: Record<string, string>,
-  value: (minute: number) => number,
-  cluster = 'local',
-): ImportedSeries {
-  return {
-    metric: { __name__: name, cluster, ...labels },
-    timestamps: scrapes,
-    values: scrapes.map((_, minute) => value(minute)),
-  };
-}
-
-/** A counter of CPU seconds growing by `cores` each second. */
-const cpuSeconds = (labels: Record<string, string>, cores: number, cluster?: string) =>
-  series('container_cpu_usage_seconds_total', labels, (m) => cores * 60 * m, cluster);
-const workingSet = (labels: Record<string, string>, bytes: number, cluster?: string) =>
-  series('container_memory_working_set_bytes', labels, () => bytes, cluster);
-const requests = (pod: string, namespace: string, cpu: number, memory: number) => [
-  series(
-    'kube_pod_container_resource_requests',
-    { namespace, pod, container: 'app', resource: 'cpu', unit: 'core' },
-    () => cpu,
-  ),
-  series(
-    'kube_pod_container_resource_requests',
-    { namespace, pod, container: 'app', resource: 'memory', unit: 'byte' },
-    () => memory,
-  ),
-];
-const phase = (pod: string, namespace: string, current: string) =>
-  ['Pending', 'Running', 'Succeeded', 'Failed'].map((p) =>
-    series('kube_pod_status_phase', { namespace, pod, phase: p }, () => (p === current ? 1 : 0)),
-  );
+// Two hours of scrapes, a minute apart, of the cluster registered as `local`.
+const { cpuSeconds, workingSet, requests, phase } = scrapedSeries({
+  cluster: 'local',
+  minutes: 2 * 60,
+});
 
 const checkout = { namespace: 'shop', pod: 'checkout-0', container: 'app', node: 'kwok-node-0' };
 const frontend = { namespace: 'web', pod: 'frontend-0', container: 'app', node: 'kwok-node-1' };

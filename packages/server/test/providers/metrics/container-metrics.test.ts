@@ -13,7 +13,7 @@ import {
   startVictoriaMetrics,
   type ImportedSeries,
   type VictoriaMetrics,
-} from './victoria-metrics.js';
+} from '../../../../../test/support/victoria-metrics.js';
 
 const MINUTE = 60_000;
 const HOURS = 6;

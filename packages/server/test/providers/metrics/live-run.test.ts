@@ -4,7 +4,10 @@ import { inspectorOf } from '../../../src/inspector/inspector-module.js';
 import { RunExecutor } from '../../../src/inspector/run-executor.js';
 import { containerMetricsOf, type MetricsSettings } from '../../../src/providers/metrics/index.js';
 import { adminCore, kubeTestEnv, type KubeTestEnv } from '../../kube/support.js';
-import { startVictoriaMetrics, type VictoriaMetrics } from './victoria-metrics.js';
+import {
+  startVictoriaMetrics,
+  type VictoriaMetrics,
+} from '../../../../../test/support/victoria-metrics.js';
 
 const MINUTE = 60_000;
 const MiB = 2 ** 20;
