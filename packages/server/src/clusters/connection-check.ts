@@ -89,7 +89,7 @@ export function classifyFailure(error: unknown): { reason: ConnectionFailure; wh
     };
   return {
     reason: 'unreachable',
-    why: `${cause.code ? `${cause.code}: ` : ''}${cause.message.replace(/^Cluster \S+ cannot be reached: /, '')}`,
+    why: `${cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ` : ''}${cause.message.replace(/^Cluster \S+ cannot be reached: /, '')}; check the server URL and that KubeOps can reach it`,
   };
 }
 
