@@ -332,7 +332,7 @@ export default {
     title: 'Resource usage, last {minutes} minutes',
     loading: 'Reading the metrics provider…',
     noProvider: 'Resource usage appears here once a metrics provider is configured (metrics.url).',
-    cpu: 'CPU',
+    cpuCores: 'CPU (cores)',
     memory: 'Memory',
     used: 'Used',
     requested: 'Requested',
@@ -341,6 +341,14 @@ export default {
     node: 'Node',
     noData: 'No data',
     unavailable: 'Not available from the metrics provider or the cluster: {parts}',
+    listSeparator: ', ',
+    parts: {
+      cpuRequested: 'CPU requests',
+      memoryRequested: 'memory requests',
+      namespaces: 'use by namespace',
+      nodes: 'use by node',
+      capacity: 'node capacity',
+    },
   },
   errors: {
     clusterForbidden:

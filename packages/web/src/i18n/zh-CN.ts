@@ -333,7 +333,7 @@ const zhCN: typeof en = {
     title: '资源使用（最近 {minutes} 分钟）',
     loading: '正在读取监控数据…',
     noProvider: '配置监控数据源（metrics.url）后，此处显示资源使用情况。',
-    cpu: 'CPU',
+    cpuCores: 'CPU（核）',
     memory: '内存',
     used: '已使用',
     requested: '已请求',
@@ -342,6 +342,14 @@ const zhCN: typeof en = {
     node: '节点',
     noData: '暂无数据',
     unavailable: '监控数据源或集群未能提供：{parts}',
+    listSeparator: '、',
+    parts: {
+      cpuRequested: 'CPU 请求量',
+      memoryRequested: '内存请求量',
+      namespaces: '按命名空间的使用量',
+      nodes: '按节点的使用量',
+      capacity: '节点容量',
+    },
   },
   errors: {
     clusterForbidden:
