@@ -238,6 +238,36 @@ function candidates(
 }
 
 /**
+ * The total of a query whose only filters exclude label values (`app notin
+ * (a,b)`, `tier!=db`, `!canary`): every entry but those the posting index
+ * lists under the excluded values, counted without visiting the rest.
+ * Undefined for any other query.
+ */
+function countByExclusion(
+  cache: QueryableCache,
+  query: CompiledQuery,
+  allowed: Set<string> | undefined,
+  size: number,
+): number | undefined {
+  const r = query.labelRequirements;
+  if (
+    r.length === 0 ||
+    query.namespaces ||
+    allowed ||
+    query.text ||
+    query.fields.length > 0 ||
+    r.some((req) => req.op !== 'notin' && req.op !== '!exists')
+  )
+    return undefined;
+  const postings = cache.indexes.postings();
+  const excluded = new Set<CacheEntry>();
+  for (const req of r)
+    for (const set of postings.withLabel(req.key, req.op === 'notin' ? req.values : undefined))
+      for (const entry of set) excluded.add(entry);
+  return size - excluded.size;
+}
+
+/**
  * A page of a cache in the order of the sort column. Few candidates (one app,
  * one namespace of many) are filtered and sorted on their own; otherwise the
  * column's index is walked from the cursor until the page is full. The total
@@ -258,7 +288,12 @@ export function runQuery(
   const result =
     few && few.size * Math.log2(few.size + 2) < index.size
       ? pageOfCandidates(few.sets, query, allowed)
-      : pageOfIndex(index, query, allowed, counts.get(countKey));
+      : pageOfIndex(
+          index,
+          query,
+          allowed,
+          counts.get(countKey) ?? countByExclusion(cache, query, allowed, index.size),
+        );
   counts.remember(countKey, result.total, (entry) => matchesQuery(entry, query, allowed));
   return result;
 }
