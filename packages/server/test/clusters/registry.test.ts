@@ -7,6 +7,8 @@ import {
   createTestNamespace,
   deleteNamespace,
 } from '../../../../test/support/cluster.js';
+import { ClusterRegistry } from '../../src/clusters/cluster-registry.js';
+import type { KubeOpsError } from '../../src/core/errors.js';
 import { buildApp } from '../../src/http/app.js';
 import {
   bindUser,
@@ -393,4 +395,36 @@ describe('cluster registry', () => {
         .statusCode,
     ).toBe(404);
   }, 30_000);
+
+  it('refuses the in-cluster source outside a pod, and with no service account mounted, naming why', async () => {
+    const host = process.env.KUBERNETES_SERVICE_HOST;
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    const outside = await post('/api/v1/clusters', { source: 'in-cluster' });
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json().message).toContain('KUBERNETES_SERVICE_HOST is unset');
+    // In a pod whose service account token is not mounted (automountServiceAccountToken: false).
+    const registry = new ClusterRegistry(
+      env.ctx.db,
+      env.ctx.secrets,
+      '/nonexistent/serviceaccount',
+    );
+    process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
+    try {
+      const refused = await registry.register({ source: 'in-cluster', name: 'home' }, null).then(
+        () => undefined,
+        (error: unknown) => error as KubeOpsError,
+      );
+      expect(refused).toMatchObject({
+        status: 422,
+        code: 'cluster_connection_failed',
+        details: { reason: 'credentials_unreadable', field: 'body.source' },
+      });
+      expect(refused?.message).toContain('/nonexistent/serviceaccount');
+      expect(await registry.list()).not.toContainEqual(expect.objectContaining({ name: 'home' }));
+    } finally {
+      if (host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
+      else process.env.KUBERNETES_SERVICE_HOST = host;
+      registry.close();
+    }
+  });
 });
