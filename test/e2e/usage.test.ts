@@ -310,6 +310,13 @@ describe('console: cluster resource usage from a metrics provider', () => {
     await page.locator('html.dark').waitFor({ state: 'attached' });
     await page.waitForTimeout(500); // the redraw animates
     await expect.poll(() => linePixels(page, 'cpu', BLUE)).toBeGreaterThan(200);
+    // Pointing at the latest minute of the trend shows its figure.
+    const chart = panel(page).locator('[data-testid=usage-memory] canvas');
+    const box = (await chart.boundingBox())!;
+    await chart.hover({ position: { x: box.width - 40, y: box.height / 2 } });
+    await expect
+      .poll(() => panel(page).locator('[data-testid=usage-memory]').innerText())
+      .toMatch(/Used\s+57 GiB/);
     await panel(page).screenshot({ path: join(SCREENSHOTS, 'usage-panel-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
     expect(suite.errors).toEqual([]);
