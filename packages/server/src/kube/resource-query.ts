@@ -345,20 +345,23 @@ function pageOfIndex(
   let more = false;
   if (knownTotal === undefined) {
     // Matches before the cursor count towards the total too.
-    for (let i = first; query.descending ? i > start : i < start; i += step)
-      if (matchesQuery(index.at(i)!, query, allowed)) counted++;
+    let before = Math.abs(start - first);
+    index.walk(first, step, (entry) => {
+      if (before-- <= 0) return false;
+      if (matchesQuery(entry, query, allowed)) counted++;
+      return true;
+    });
   }
-  for (let i = start; i >= 0 && i < index.size; i += step) {
-    const entry = index.at(i)!;
-    if (!matchesQuery(entry, query, allowed)) continue;
+  index.walk(start, step, (entry) => {
+    if (!matchesQuery(entry, query, allowed)) return true;
+    counted++;
     if (items.length < query.limit) {
       items.push(entry);
-    } else {
-      more = true;
-      if (knownTotal !== undefined) break;
+      return true;
     }
-    counted++;
-  }
+    more = true;
+    return knownTotal === undefined;
+  });
   const last = items.at(-1);
   return {
     items,
