@@ -39,6 +39,19 @@ describe('console: single sign-on', () => {
     if (new URL(page.url()).origin === provider!.issuer) await page.click('button[type=submit]');
   }
 
+  it('brings a person who cancels at the provider back to the sign-in page, saying so', async () => {
+    const { page, server } = suite;
+    await page.goto(`${server.url}/login`);
+    await page.locator('[data-testid=login-sso]').click();
+    await page.waitForURL((url) => url.origin === provider!.issuer);
+    await page.getByText('[ Cancel ]').click();
+    await page.waitForURL((url) => url.origin === server.url && url.pathname === '/login');
+    await expect
+      .poll(() => page.locator('[data-testid=login-error]').innerText())
+      .toContain('Single sign-on did not complete');
+    await screenshot(page, 'login-sso-cancelled');
+  });
+
   it('shows the SSO button and signs in through the OpenID provider', async () => {
     const { page, server } = suite;
     await page.goto(`${server.url}/login`);

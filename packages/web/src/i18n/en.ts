@@ -40,6 +40,7 @@ export default {
     submit: 'Sign in',
     or: 'or',
     sso: 'Sign in with single sign-on',
+    ssoFailed: 'Single sign-on did not complete ({code}). Try again, or sign in with a password.',
     firstRun: 'First start? Set up the administrator',
     mfaTitle: 'Two-step verification',
     mfaCode: 'Six-digit code from your authenticator app',

@@ -42,6 +42,7 @@ const zhCN: typeof en = {
     submit: '登录',
     or: '或',
     sso: '使用单点登录',
+    ssoFailed: '单点登录未完成（{code}）。请重试，或使用密码登录。',
     firstRun: '首次启动？设置管理员',
     mfaTitle: '两步验证',
     mfaCode: '身份验证器应用中的六位验证码',

@@ -193,13 +193,17 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
         return reply.redirect('/', 302);
       } catch (error) {
         const code = error instanceof KubeOpsError ? error.code : 'internal';
+        // A person's browser arrives here from the provider: send it back to the
+        // sign-in page with the reason rather than leave it on a JSON error.
+        const browser = (request.headers.accept ?? '').includes('text/html');
         await ctx.audit.record({
           ...base,
           action: 'auth.login_oidc',
           result: 'failure',
-          statusCode: 401,
+          statusCode: browser ? 302 : error instanceof KubeOpsError ? error.status : 500,
           details: { code },
         });
+        if (browser) return reply.redirect(`/login?sso_error=${encodeURIComponent(code)}`, 302);
         throw error;
       }
     },
