@@ -1,5 +1,6 @@
 import type { PrinterColumn } from '@kubeops/contracts';
 import { TABLE_ACCEPT, jsonLines, type KubeClient } from './kube-client.js';
+import { KubeOpsError } from '../core/errors.js';
 import { isKubeStatus } from './kube-error.js';
 
 export interface KubeObject {
@@ -89,6 +90,8 @@ export class WatchLoop {
   lastError: string | null = null;
   /** Relists so far (1 after the first sync); a resumed watch does not add one. */
   lists = 0;
+  /** The API server's answer when it refused the last list outright (401, 403, 404): waiting will not help. */
+  private listRefused: KubeOpsError | undefined;
   private stopped = false;
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
@@ -123,6 +126,11 @@ export class WatchLoop {
         failures = 0;
       } catch (error) {
         if (this.stopped) break;
+        this.listRefused =
+          this.resourceVersion === undefined &&
+          [401, 403, 404].some((status) => isKubeStatus(error, status))
+            ? (error as KubeOpsError)
+            : undefined;
         this.setConnected(false, error);
         if (isKubeStatus(error, 410) || (error as { gone?: boolean }).gone) {
           this.handlers.onReset?.();
@@ -174,6 +182,7 @@ export class WatchLoop {
     } while (next && !this.stopped);
     if (this.stopped) return;
     this.lists += 1;
+    this.listRefused = undefined;
     this.resourceVersion = resourceVersion;
     this.handlers.onListEnd?.(resourceVersion);
     this.synced = true;
@@ -252,11 +261,29 @@ export class WatchLoop {
       : Date.now() - this.disconnectedAt;
   }
 
+  /**
+   * Resolves once the first list is in. Fails at once when the API server
+   * refuses KubeOps's own credentials (the cache can never fill: an operator
+   * must grant list and watch), and with a 503 when the list takes too long.
+   */
   async waitSynced(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.synced) {
+      if (this.listRefused)
+        throw new KubeOpsError(
+          'cache_list_refused',
+          502,
+          `The cluster refused KubeOps's own credentials a list of ${this.path} (${this.listRefused.status}: ${this.listRefused.message}); ` +
+            'grant them list and watch on this resource in every namespace, as the Helm chart ClusterRole does',
+          { details: { path: this.path, clusterStatus: this.listRefused.status } },
+        );
       if (Date.now() > deadline)
-        throw new Error(`not synced within ${timeoutMs} ms: ${this.lastError ?? 'still listing'}`);
+        throw new KubeOpsError(
+          'cache_not_synced',
+          503,
+          `The cache of ${this.path} did not fill within ${timeoutMs} ms: ${this.lastError ?? 'still listing'}`,
+          { details: { path: this.path }, headers: { 'retry-after': '5' } },
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
   }

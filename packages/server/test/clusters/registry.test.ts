@@ -14,20 +14,13 @@ import {
   bindUser,
   flatKubeconfig,
   kubeTestEnv,
+  serverAndCa,
   signIn,
   type KubeTestEnv,
 } from '../kube/support.js';
 import { SwitchableProxy } from './switchable-proxy.js';
 
 /** The test cluster's server URL and CA (PEM), as an operator would paste them. */
-function serverAndCa(): { server: string; certificateAuthority: string } {
-  const current = parse(flatKubeconfig()) as {
-    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
-  };
-  const { server, 'certificate-authority-data': ca } = current.clusters[0]!.cluster;
-  return { server, certificateAuthority: Buffer.from(ca, 'base64').toString() };
-}
-
 describe('cluster registry', () => {
   let env: KubeTestEnv;
   let app: FastifyInstance;

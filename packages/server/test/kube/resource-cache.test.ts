@@ -1,8 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestNamespace, deleteNamespace, waitFor } from '../../../../test/support/cluster.js';
+import {
+  createNamespacedUser,
+  createTestNamespace,
+  deleteNamespace,
+  waitFor,
+} from '../../../../test/support/cluster.js';
+import { KubeOpsError } from '../../src/core/errors.js';
 import { objectJson } from '../../src/kube/cache-entry.js';
 import { LiveClusters } from '../../src/kube/live-clusters.js';
-import { adminCore, bindUser, kubeTestEnv, principal, type KubeTestEnv } from './support.js';
+import {
+  adminCore,
+  bindUser,
+  kubeTestEnv,
+  principal,
+  serverAndCa,
+  type KubeTestEnv,
+} from './support.js';
 
 describe('resource cache and query API', () => {
   let env: KubeTestEnv;
@@ -120,5 +133,22 @@ describe('resource cache and query API', () => {
     } finally {
       await clusters.close();
     }
+  });
+
+  it('fails at once, saying what to grant, when KubeOps’s own credentials may not list the resource', async () => {
+    // A cluster registered with credentials that may read one namespace only: a cluster-wide cache can never fill.
+    const limited = await createNamespacedUser('cache-limited', namespace, 'view');
+    await env.kube.registry.register(
+      { source: 'token', name: 'limited', ...serverAndCa(), token: limited.token },
+      null,
+    );
+    const live = await env.kube.clusters.get('limited');
+    const pods = await live.resolve('core', 'v1', 'pods');
+    const started = Date.now();
+    const error = await live.query(viewer, pods, { namespace }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error).toBeInstanceOf(KubeOpsError);
+    expect(error).toMatchObject({ code: 'cache_list_refused', status: 502 });
+    expect((error as Error).message).toMatch(/403.*grant them list and watch/);
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { adminKubeConfig } from '../../../../test/support/cluster.js';
 import type { Principal } from '../../src/auth/authorizer.js';
@@ -20,6 +21,15 @@ export function flatKubeconfig(path = process.env.KUBEOPS_TEST_KUBECONFIG): stri
     ['config', 'view', '--raw', '--flatten', '--kubeconfig', path],
     { encoding: 'utf8' },
   );
+}
+
+/** The test cluster's address and CA, for registering it by URL + CA + token. */
+export function serverAndCa(): { server: string; certificateAuthority: string } {
+  const current = parse(flatKubeconfig()) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+  };
+  const { server, 'certificate-authority-data': ca } = current.clusters[0]!.cluster;
+  return { server, certificateAuthority: Buffer.from(ca, 'base64').toString() };
 }
 
 export interface KubeTestEnv {
