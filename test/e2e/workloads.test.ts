@@ -180,6 +180,15 @@ describe('console: bulk actions and create from YAML', () => {
 
   it('restarts several selected Deployments at once', async () => {
     await select('beta', 'gamma');
+    // The count follows what is shown: a selected row the search hides is not counted.
+    await page.fill('input[data-testid=search], [data-testid=search] input', 'gamma');
+    await expect
+      .poll(() => page.locator('[data-testid=selected-count]').innerText())
+      .toBe('1 selected');
+    await page.fill('input[data-testid=search], [data-testid=search] input', '');
+    await expect
+      .poll(() => page.locator('[data-testid=selected-count]').innerText())
+      .toBe('2 selected');
     await page.click('[data-testid=restart-selected]');
     await succeeded('Restart');
     const restartedAt = (name: string) =>
