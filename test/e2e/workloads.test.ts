@@ -20,15 +20,6 @@ import { useConsoleSuite } from './support/console-suite.js';
  */
 
 const CLUSTER = 'local';
-/**
- * Why the deletion steps may be skipped: KubeOps' cluster client
- * (packages/server/src/kube/kube-client.ts) sends a DELETE's body without a
- * Content-Length, so the API server takes that body for the start of the next
- * request on the same keep-alive connection and answers it 400 Bad Request.
- * The steps run by themselves once that is fixed.
- */
-const DELETE_BUG =
-  'a DELETE through KubeOps breaks the next request on its cluster connection (no Content-Length on the DELETE body)';
 const APPS = ['alpha', 'beta', 'gamma'];
 
 const deployment = (namespace: string, name: string, replicas = 1) => `
@@ -117,26 +108,6 @@ describe('console: bulk actions and create from YAML', () => {
   };
   const results = () => page.locator('[data-testid=create-results] .el-table__row');
   const outcome = () => page.locator('[data-testid=create-outcome]').innerText();
-
-  /**
-   * Whether a DELETE through KubeOps spoils the cluster connection it used:
-   * two deletions one after the other, the second failing with a bare 400.
-   * Asked once, just before the first deletion step.
-   */
-  let deleteProbe: Promise<boolean> | undefined;
-  const deleteBreaksNextRequest = () =>
-    (deleteProbe ??= (async () => {
-      kubectl(['create', 'configmap', 'probe-1', '-n', ns]);
-      kubectl(['create', 'configmap', 'probe-2', '-n', ns]);
-      const token = await apiToken(server, server.adminUsername, server.adminPassword);
-      const remove = (name: string) =>
-        fetch(
-          `${server.url}/api/v1/clusters/${CLUSTER}/resources/core/v1/configmaps/${name}?namespace=${ns}`,
-          { method: 'DELETE', headers: { authorization: `Bearer ${token}` } },
-        );
-      expect((await remove('probe-1')).status).toBe(200);
-      return (await remove('probe-2')).status === 400;
-    })());
 
   beforeAll(async () => {
     ({ server, page } = suite);
@@ -294,8 +265,7 @@ metadata:
     expect(suite.errors).toEqual([]);
   });
 
-  it('deletes several selected pods after a confirmation that names them', async (context) => {
-    context.skip(await deleteBreaksNextRequest(), DELETE_BUG);
+  it('deletes several selected pods after a confirmation that names them', async () => {
     // alpha 3, beta 3, gamma 1 and api 2, once the restarts have settled.
     await waitFor('9 pods', async () => names('pods').length === 9);
     await explore('core/v1/pods', 9);
@@ -322,8 +292,7 @@ metadata:
     expect(await rowNames()).not.toContain(victims[1]);
   });
 
-  it('deletes several selected Deployments', async (context) => {
-    context.skip(await deleteBreaksNextRequest(), DELETE_BUG);
+  it('deletes several selected Deployments', async () => {
     await explore('apps/v1/deployments', 4);
     await select('beta', 'gamma');
     await page.click('[data-testid=delete-selected]');

@@ -166,7 +166,14 @@ export class KubeClient {
           : JSON.stringify(req.body);
     const headers = this.headers({
       accept: req.accept ?? 'application/json',
-      ...(body !== undefined ? { 'content-type': req.contentType ?? 'application/json' } : {}),
+      // Node frames a DELETE body neither by length nor in chunks: without Content-Length the API
+      // server would read it as the start of the next request on the kept-alive socket.
+      ...(body !== undefined
+        ? {
+            'content-type': req.contentType ?? 'application/json',
+            'content-length': String(Buffer.byteLength(body)),
+          }
+        : {}),
     });
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {

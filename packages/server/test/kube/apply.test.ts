@@ -153,4 +153,39 @@ describe('changes made as the user', () => {
     expect(del.statusCode).toBe(200);
     expect(del.json().diff).toEqual([expect.objectContaining({ op: 'remove', path: '/' })]);
   });
+
+  it('deletes with the propagation policy asked for, and the next call on the connection still works', async () => {
+    const deployment =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orphaner\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: orphaner}\n  template:\n    metadata:\n      labels: {app: orphaner}\n    spec:\n      containers: [{name: c, image: "nginx:1.27"}]';
+    const configmaps =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gone-1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gone-2';
+    expect((await apply(`${deployment}\n---\n${configmaps}`)).statusCode).toBe(200);
+    const replicaSets = async () =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/v1/clusters/local/resources/apps/v1/replicasets?namespace=${namespace}&labelSelector=app%3Dorphaner`,
+          headers: auth,
+        })
+      ).json().items as Array<{ name: string }>;
+    for (let i = 0; i < 100 && (await replicaSets()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await replicaSets()).toHaveLength(1);
+    const remove = (path: string) =>
+      app.inject({
+        method: 'DELETE',
+        url: `/api/v1/clusters/local/resources/${path}`,
+        headers: auth,
+      });
+    // Each DELETE carries a body (the options); the API server must not read it as the next request.
+    expect(
+      (await remove(`apps/v1/deployments/orphaner?namespace=${namespace}&propagationPolicy=Orphan`))
+        .statusCode,
+    ).toBe(200);
+    expect((await remove(`core/v1/configmaps/gone-1?namespace=${namespace}`)).statusCode).toBe(200);
+    expect((await remove(`core/v1/configmaps/gone-2?namespace=${namespace}`)).statusCode).toBe(200);
+    // Orphan: the Deployment is gone, its ReplicaSet stays.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await replicaSets()).toHaveLength(1);
+  });
 });
