@@ -267,6 +267,38 @@ const FIRST_ASKS = [
   (n: number) => `labelSelector=pod-template-hash%3Dh${n % 500}%2Ctier!%3Dt${n}&sort=-name`,
 ];
 
+/**
+ * Waits until no pod has changed for `quietMs` (at most five minutes): kwok and
+ * the controllers go on updating thousands of new pods for a while after they
+ * all report Running, and a figure taken during that churn measures the churn.
+ */
+async function podsQuiet(admin: KubeClient, quietMs = 5000): Promise<number> {
+  const started = performance.now();
+  const { metadata } = await admin.request<{ metadata: { resourceVersion: string } }>({
+    path: '/api/v1/pods',
+    query: { limit: 1 },
+  });
+  const abort = new AbortController();
+  const watch = await admin.open({
+    path: '/api/v1/pods',
+    query: { watch: 1, resourceVersion: metadata.resourceVersion, allowWatchBookmarks: false },
+    timeoutMs: 0,
+    signal: abort.signal,
+  });
+  let lastChange = performance.now();
+  void (async () => {
+    try {
+      for await (const _ of jsonLines(watch)) lastChange = performance.now();
+    } catch {
+      // aborted once quiet
+    }
+  })();
+  while (performance.now() - lastChange < quietMs && performance.now() - started < 300_000)
+    await new Promise((r) => setTimeout(r, 250));
+  abort.abort();
+  return performance.now() - started;
+}
+
 async function timed(run: () => Promise<void>): Promise<number> {
   const started = performance.now();
   await run();
@@ -530,7 +562,10 @@ async function main(): Promise<void> {
         )
           await new Promise((r) => setTimeout(r, 1000));
       });
-      log(`all pods Running after another ${(settle / 1000).toFixed(1)} s`);
+      const quiet = await podsQuiet(admin);
+      log(
+        `all pods Running after another ${(settle / 1000).toFixed(1)} s; no pod changed for 5 s after another ${(quiet / 1000).toFixed(1)} s`,
+      );
       const memory = await server.memory();
       const added = pods - previousPods;
       const perPodRss = (memory.rss - previous.rss) / added;

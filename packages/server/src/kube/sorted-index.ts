@@ -40,7 +40,11 @@ export class SortedIndex {
     readonly keyOf: SortKeyOf,
     all: Iterable<CacheEntry>,
   ) {
-    const sorted = [...all].sort((a, b) => comparePosition(keyOf(a), a.key, keyOf(b), b.key));
+    // Each value computed once, not twice per comparison (a printer column's value is parsed from its cell).
+    const sorted = [...all]
+      .map((entry) => ({ value: keyOf(entry), entry }))
+      .sort((a, b) => comparePosition(a.value, a.entry.key, b.value, b.entry.key))
+      .map((v) => v.entry);
     this.count = sorted.length;
     // Half-full blocks leave room for inserts before the first split.
     this.blocks = [];
