@@ -57,6 +57,10 @@ export interface RunDigest extends Omit<InspectionNotice, 'findings'> {
   findings: NotifiedFinding[];
 }
 
+/** An http(s) URL that parses: the schema's pattern admits some no URL parser accepts (`http://[1:]`). */
+const isHttpUrl = (url: string) =>
+  URL.canParse(url) && ['http:', 'https:'].includes(new URL(url).protocol);
+
 /**
  * Notification channels. Their configuration holds webhook tokens, signing
  * secrets and SMTP passwords, so all of it is sealed in the SecretBox; the
@@ -70,8 +74,8 @@ export class ChannelStore {
   ) {}
 
   async create(settings: ChannelSettings, createdBy: string | null): Promise<StoredChannel> {
-    if (settings.config.type !== 'email' && !/^https?:\/\//.test(settings.config.url)) {
-      throw invalidInput('config.url', 'must be an http(s) URL');
+    if (settings.config.type !== 'email' && !isHttpUrl(settings.config.url)) {
+      throw invalidInput('body.config.url', 'must be an http(s) URL');
     }
     try {
       return await this.db.transaction(async (tx) => {

@@ -38,7 +38,7 @@ describe('notification channel routes', () => {
     });
 
   it('refuses a URL that names no host, with a 400 naming the field', async () => {
-    for (const url of ['https://', 'https://\t', 'https//hooks.example']) {
+    for (const url of ['https://', 'https://\t', 'https//hooks.example', 'http://[50229:]:3/x']) {
       const refused = await create('no-host', url);
       expect(refused.statusCode).toBe(400);
       expect(refused.json().details.field).toBe('body.config.url');
