@@ -3,9 +3,10 @@ import { HttpUrl, Timestamp } from './common.js';
 import { ClusterName } from './clusters.js';
 
 /**
- * The vocabulary of the analysis engine as the API speaks it. The server
- * checks at compile time that these lists equal @kubeops/inspect's, so the
- * console does not have to load the engine to know them.
+ * The vocabulary of findings, here rather than in the analysis engine
+ * (which uses these lists) so the console need not load the engine to know
+ * them. Severities run most severe first; the order is used for sorting and
+ * thresholds.
  */
 export const SEVERITIES = ['critical', 'high', 'warning', 'low', 'info'] as const;
 export const CATEGORIES = [

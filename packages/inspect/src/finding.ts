@@ -1,15 +1,8 @@
-export const CATEGORIES = [
-  'reliability',
-  'configuration',
-  'security',
-  'cost',
-  'anomaly',
-  'logs',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
+import { CATEGORIES, SEVERITIES } from '@kubeops/contracts';
 
-/** Most severe first; the order is used for sorting and thresholds. */
-export const SEVERITIES = ['critical', 'high', 'warning', 'low', 'info'] as const;
+// The vocabulary is the API's: one list serves the engine, the server and the console.
+export { CATEGORIES, SEVERITIES };
+export type Category = (typeof CATEGORIES)[number];
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Positive when `a` is more severe than `b`. */
