@@ -1,19 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type {
-  ApiResource,
-  ApplyDocumentResult,
-  ApplyResult,
-  ChangeResult,
-  DiffEntry,
-  Discovery,
-  LogQuery,
-  NamespaceList,
-  PrinterColumn,
-  RelatedObject,
-  ResourcePage,
-  ResourceQuery,
-  ResourceRow,
-} from '@kubeops/contracts';
+import type { ApiResource, NamespaceList, ResourceRow } from '@kubeops/contracts';
 
 export type {
   ApiResource,
@@ -28,7 +14,7 @@ export type {
   ResourcePage,
   ResourceQuery,
   ResourceRow,
-};
+} from '@kubeops/contracts';
 export type NamespaceListBody = Static<typeof NamespaceList>;
 
 /** group/version/resource of one resource type; `group` is "" for the core group. */
