@@ -21,6 +21,8 @@ export const Timestamp = Type.String({ format: 'date-time' });
 
 /** An http(s) URL that names a host (a name, an IPv4 address or a bracketed IPv6 one). */
 export const HttpUrl = Type.String({
+  // Checked by the server as a URL its parser accepts, beyond the pattern.
+  format: 'http-url',
   pattern: '^https?://(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?([/?#][^\\s]*)?$',
   maxLength: 2048,
 });

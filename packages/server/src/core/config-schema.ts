@@ -1,17 +1,8 @@
-import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AiSettingsSchema } from '../providers/ai/settings.js';
 import { MetricsSettingsSchema } from '../providers/metrics/settings.js';
-
-// TypeBox checks no string formats by itself; config only needs absolute http(s) URLs.
-if (!FormatRegistry.Has('uri')) {
-  FormatRegistry.Set('uri', (value) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  });
-}
+// TypeBox checks no string formats by itself: this registers the http(s) URL ones config uses.
+import './http-url.js';
 
 const Port = (def: number) => Type.Integer({ minimum: 0, maximum: 65535, default: def });
 const Seconds = (def: number) =>

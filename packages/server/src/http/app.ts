@@ -15,6 +15,7 @@ import { tooManyRequests } from '../core/errors.js';
 import { RequestTracing } from '../core/request-tracing.js';
 import { errorHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { STRING_FORMATS } from '../core/http-url.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
 import { API_ROUTE_MODULES, type RouteModule } from './routes.js';
 import { registerWebConsole } from './web-console.js';
@@ -69,6 +70,7 @@ export async function buildApp(
         removeAdditional: false,
         coerceTypes: 'array',
         useDefaults: true,
+        formats: STRING_FORMATS,
       },
     },
   });

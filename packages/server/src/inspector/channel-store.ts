@@ -1,5 +1,6 @@
 import { SEVERITIES, atLeast, type Severity } from '@kubeops/inspect';
 import { conflict, invalidInput, KubeOpsError, notFound } from '../core/errors.js';
+import { isHttpUrl } from '../core/http-url.js';
 import type { Logger } from '../core/logging.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { Database } from '../store/database.js';
@@ -56,10 +57,6 @@ const secretName = (id: string) => `inspector/channels/${id}`;
 export interface RunDigest extends Omit<InspectionNotice, 'findings'> {
   findings: NotifiedFinding[];
 }
-
-/** An http(s) URL that parses: the schema's pattern admits some no URL parser accepts (`http://[1:]`). */
-const isHttpUrl = (url: string) =>
-  URL.canParse(url) && ['http:', 'https:'].includes(new URL(url).protocol);
 
 /**
  * Notification channels. Their configuration holds webhook tokens, signing
