@@ -282,6 +282,7 @@ export function runQuery(
   cache.touch();
   const counts = cache.indexes.counts;
   const countKey = allowed ? `${query.filterKey}${[...allowed].sort().join(',')}` : query.filterKey;
+  const known = counts.get(countKey);
   const few = candidates(cache, query, allowed);
   const index = cache.indexes.sortedBy(query.sortName, query.sortKey);
   // Sorting k candidates costs about k·log2(k) comparisons against one cheap check per entry of a walk.
@@ -292,9 +293,10 @@ export function runQuery(
           index,
           query,
           allowed,
-          counts.get(countKey) ?? countByExclusion(cache, query, allowed, index.size),
+          known ?? countByExclusion(cache, query, allowed, index.size),
         );
-  counts.remember(countKey, result.total, (entry) => matchesQuery(entry, query, allowed));
+  if (known === undefined)
+    counts.remember(countKey, result.total, (entry) => matchesQuery(entry, query, allowed));
   return result;
 }
 
