@@ -47,6 +47,7 @@ options:
   kwokControllerBinary: $bin/kwok
   kubeAuthorization: true
   kubeAdmission: true
+  kubeAuditPolicy: $repo/test/cluster/audit-policy.yaml
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
@@ -97,6 +98,7 @@ CA_FILE=$CLUSTER_DIR/pki/ca.crt
 ADMIN_TOKEN_FILE=$FILES_DIR/admin-token
 CLUSTER_DIR=$CLUSTER_DIR
 FILES_DIR=$FILES_DIR
+AUDIT_LOG=$CLUSTER_DIR/logs/audit.log
 BIN_DIR=$bin
 STARTED=$started
 ENV

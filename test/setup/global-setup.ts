@@ -14,7 +14,9 @@ import { resolve } from 'node:path';
  *   KUBEOPS_TEST_KUBECONFIG (cluster admin, client certificate),
  *   KUBEOPS_TEST_SERVER, KUBEOPS_TEST_CA_FILE, KUBEOPS_TEST_ADMIN_TOKEN (an
  *   admin bearer token), KUBEOPS_TEST_CLUSTER_DIR, KUBEOPS_TEST_FILES_DIR (the
- *   pod log file kwok serves), KUBEOPS_TEST_BIN_DIR (kubectl, kwokctl).
+ *   pod log file kwok serves), KUBEOPS_TEST_BIN_DIR (kubectl, kwokctl),
+ *   KUBEOPS_TEST_AUDIT_LOG (the API server's audit log, Metadata level: who it
+ *   saw on every request, impersonated or not).
  * KUBEOPS_TEST_CLUSTER=0 skips the cluster (for quick unit-only runs).
  */
 const repo = resolve(import.meta.dirname, '../..');
@@ -61,6 +63,7 @@ export default function setup(): () => void {
     process.env.KUBEOPS_TEST_CLUSTER_DIR = cluster.CLUSTER_DIR;
     process.env.KUBEOPS_TEST_FILES_DIR = cluster.FILES_DIR;
     process.env.KUBEOPS_TEST_BIN_DIR = cluster.BIN_DIR;
+    process.env.KUBEOPS_TEST_AUDIT_LOG = cluster.AUDIT_LOG;
     if (cluster.STARTED === '1' && !keep) stops.push(() => run('test/cluster/down.sh', []));
   }
 
