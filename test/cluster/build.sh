@@ -12,6 +12,10 @@ source "$here/versions.env"
 cache="${KUBEOPS_CACHE:-$HOME/.cache/kubeops}"
 bin="$cache/cluster/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION/bin"
 mkdir -p "$bin"
+# Several callers (test files, scripts) may ask at once: one builds, the others
+# wait and then find the binaries cached.
+exec 8>"$cache/cluster/.build.lock"
+flock 8
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
 log() { printf '[cluster:build] %s\n' "$*" >&2; }
 
