@@ -8,6 +8,9 @@
 #   KUBEOPS_TEST_NODES=N  fake nodes to create (default 3)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# Test files started at the same moment must not create the same cluster twice.
+exec 7>"$state/.cluster-$CLUSTER_NAME.lock"
+flock 7
 
 export KUBEOPS_BIN_DIR="$(bin_dir)"
 bin="$KUBEOPS_BIN_DIR"
