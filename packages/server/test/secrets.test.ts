@@ -53,6 +53,28 @@ describe.each(BACKENDS)('secrets at rest on %s', (backend) => {
     await ctx.secrets.delete('providers/b/key');
   });
 
+  it('refuses an envelope whose authentication tag was cut short', async () => {
+    // An empty secret's envelope body is the 16-byte tag alone; GCM without a
+    // fixed tag length would accept its first 8 bytes as a valid shorter tag.
+    await ctx.secrets.put('providers/empty/key', '');
+    expect(await ctx.secrets.getString('providers/empty/key')).toBe('');
+    const { rows } = await ctx.db.query<{ envelope: string }>(
+      "SELECT envelope FROM secrets WHERE name = 'providers/empty/key'",
+    );
+    const parts = rows[0]!.envelope.split('.');
+    for (const keep of [12, 8, 4]) {
+      const tag = Buffer.from(parts[3]!, 'base64url').subarray(0, keep);
+      const truncated = [...parts.slice(0, 3), tag.toString('base64url')].join('.');
+      await ctx.db.query("UPDATE secrets SET envelope = $1 WHERE name = 'providers/empty/key'", [
+        truncated,
+      ]);
+      await expect(ctx.secrets.get('providers/empty/key')).rejects.toMatchObject({
+        code: 'secret_undecryptable',
+      });
+    }
+    await ctx.secrets.delete('providers/empty/key');
+  });
+
   if (backend === 'postgres') {
     it('stops at start with a clear error when the key is wrong', async () => {
       await ctx.lifecycle.close();

@@ -8,6 +8,7 @@ export interface EncryptionKey {
 }
 
 const VERSION = 'k1';
+const TAG_LENGTH = 16;
 
 export function keyFromBase64(encoded: string): EncryptionKey {
   const key = Buffer.from(encoded, 'base64');
@@ -87,10 +88,18 @@ export class Keyring {
     }
     const data = Buffer.from(body, 'base64url');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'));
+      // GCM verifies a tag as short as 4 bytes unless told its length: a
+      // truncated tag must fail, not be checked on fewer bits.
+      if (data.length < TAG_LENGTH) throw new Error('the authentication tag is truncated');
+      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'), {
+        authTagLength: TAG_LENGTH,
+      });
       decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(data.subarray(data.length - 16));
-      return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]);
+      decipher.setAuthTag(data.subarray(data.length - TAG_LENGTH));
+      return Buffer.concat([
+        decipher.update(data.subarray(0, data.length - TAG_LENGTH)),
+        decipher.final(),
+      ]);
     } catch (error) {
       throw new KubeOpsError(
         'secret_undecryptable',
