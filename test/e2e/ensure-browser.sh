@@ -3,10 +3,11 @@
 # to render the Chinese pages); install what is missing from Debian's
 # packages. Never downloads a browser build of its own.
 set -euo pipefail
+LOG_TAG=browser
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing+=(fonts-wqy-microhei); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+install_packages "${missing[@]}"

@@ -14,13 +14,33 @@ ensure_packages() { # ensure_packages <command> <package>...
   command -v "$cmd" >/dev/null 2>&1 || install_packages "$@"
 }
 
+# Debian packages among those named that are not installed.
+missing_packages() { # missing_packages <package>...
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || printf '%s\n' "$pkg"
+  done
+}
+
+# Installs Debian packages, one apt-get at a time: test files and scripts that
+# start together queue on a lock file under /var/lock (and apt-get waits up to
+# 10 minutes for dpkg's own lock, held by anything else installing), so none
+# fails because another holds the lock. What another caller installed while
+# this one waited is not installed again.
 install_packages() { # install_packages <package>...
   [ "$(id -u)" = 0 ] || die "missing Debian package(s): $*; install them (apt-get install $*)"
-  log "installing $* (apt-get)"
-  if [ ! -f /var/lib/apt/periodic/kubeops-updated ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit)" ]; then
-    apt-get update -qq >/dev/null && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/kubeops-updated
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  local apt=(apt-get -o DPkg::Lock::Timeout=600 -qq)
+  (
+    flock -w 1800 9 || die "timed out waiting for /var/lock/kubeops-apt.lock"
+    local wanted
+    mapfile -t wanted < <(missing_packages "$@")
+    [ ${#wanted[@]} -gt 0 ] || exit 0
+    log "installing ${wanted[*]} (apt-get)"
+    if [ ! -f /var/lib/apt/periodic/kubeops-updated ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit)" ]; then
+      "${apt[@]}" update >/dev/null && mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/kubeops-updated
+    fi
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "${wanted[@]}" >/dev/null
+  ) 9>/var/lock/kubeops-apt.lock
 }
 
 # Waits until a command succeeds, up to a number of seconds.

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kind, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { unknownEnvNames, unknownKeys } from './config-names.js';
 import { ConfigSchema, type Config } from './config-schema.js';
 import { KubeOpsError } from './errors.js';
 
@@ -58,6 +59,15 @@ const ENV_ALIASES: Record<string, string[]> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: ['tracing', 'endpoint'],
   OTEL_SERVICE_NAME: ['tracing', 'serviceName'],
 };
+
+/** Every environment name the loader reads: each setting's, the aliases, and KUBEOPS_CONFIG. */
+export function knownEnvNames(): Set<string> {
+  return new Set([
+    'KUBEOPS_CONFIG',
+    ...leaves(ConfigSchema).map((leaf) => envName(leaf.path)),
+    ...Object.keys(ENV_ALIASES),
+  ]);
+}
 
 function parseEnvValue(raw: string, schema: TSchema): unknown {
   if (schema.type === 'integer' || schema.type === 'number') {
@@ -254,12 +264,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   merged = mergeDeep(merged, fromEnv(env));
   merged = mergeDeep(merged, sources.flags ?? {});
+  // Names nothing reads: each is a problem of its own, listed with the rest.
+  problems.push(...unknownEnvNames(env, knownEnvNames()), ...unknownKeys(merged, ConfigSchema));
 
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged)) as unknown;
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
     const key = keyOf(error.path);
     const message =
-      error.schema && error.type === 62 /* ObjectAdditionalProperties */
+      error.type === ValueErrorType.ObjectAdditionalProperties
         ? `unknown setting`
         : error.message;
     if (!problems.some((p) => p.key === key)) problems.push({ key, message });
