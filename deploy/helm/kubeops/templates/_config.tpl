@@ -112,7 +112,7 @@ KUBEOPS_INSPECTOR_PORT: {{ $v.app.inspectorPort | quote }}
 KUBEOPS_HTTP_PUBLIC_URL: {{ printf "%s://%s" (ternary "http" "https" $plain) . | quote }}
 {{- end }}
 {{- if include "kubeops.behindProxy" . }}
-KUBEOPS_HTTP_TRUST_PROXY: "true"
+KUBEOPS_HTTP_TRUST_PROXY: {{ $v.app.trustProxy | toString | quote }}
 {{- end }}
 {{- if $v.kafka.external.enabled }}
 {{- with $v.kafka.external }}

@@ -13,6 +13,9 @@ const Obj = <T extends Record<string, TSchema>>(props: T) =>
 /** Stream and consumer names NATS accepts (no dots, wildcards or spaces). */
 const NATS_NAME = '^[A-Za-z0-9_-]{1,64}$';
 
+export const TRUST_PROXY_HELP =
+  'set the number of proxies in front of KubeOps (e.g. 1 behind an Ingress controller) or a list of their addresses/CIDRs (e.g. ["10.0.0.0/8"]); true would trust any X-Forwarded-For a client sends';
+
 export const TARGETS = ['all', 'api', 'cdc', 'inspector'] as const;
 export type Target = (typeof TARGETS)[number];
 
@@ -39,7 +42,21 @@ export const ConfigSchema = Obj({
     port: Port(8000),
     /** The address users reach KubeOps at; used in the sign-in message and OIDC redirects. */
     publicUrl: Type.Optional(Type.String({ format: 'uri' })),
-    trustProxy: Type.Boolean({ default: false }),
+    /**
+     * Which proxies may set X-Forwarded-For: the number of proxy hops in front
+     * of KubeOps (1 for an Ingress controller), or the proxies' addresses/CIDRs.
+     * 0 trusts none. `true` (trust whatever any client claims) is refused.
+     */
+    trustProxy: Type.Union(
+      [
+        Type.Integer({ minimum: 0, maximum: 16 }),
+        Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1 }),
+      ],
+      {
+        default: 0,
+        errorMessage: TRUST_PROXY_HELP,
+      },
+    ),
     corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     webRoot: Type.Optional(Type.String({ minLength: 1 })),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),

@@ -4,7 +4,8 @@ import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { unknownEnvNames, unknownKeys } from './config-names.js';
-import { ConfigSchema, type Config } from './config-schema.js';
+import { ConfigSchema, TRUST_PROXY_HELP, type Config } from './config-schema.js';
+import { parseAddressRange } from './address-ranges.js';
 import { KubeOpsError } from './errors.js';
 
 export { ConfigSchema, type Config, type Target, TARGETS } from './config-schema.js';
@@ -70,6 +71,14 @@ export function knownEnvNames(): Set<string> {
 }
 
 function parseEnvValue(raw: string, schema: TSchema): unknown {
+  if (Array.isArray(schema.anyOf)) {
+    // A union (e.g. a hop count or a list): the first member the text parses into.
+    for (const member of schema.anyOf as TSchema[]) {
+      const value = parseEnvValue(raw, member);
+      if (Value.Check(member, value)) return value;
+    }
+    return raw;
+  }
   if (schema.type === 'integer' || schema.type === 'number') {
     return raw.trim() === '' || Number.isNaN(Number(raw)) ? raw : Number(raw);
   }
@@ -212,7 +221,29 @@ function crossFieldProblems(config: Config): ConfigProblem[] {
     });
   }
   problems.push(...busProblems(config));
+  problems.push(...trustedProxyProblems(config.http.trustProxy));
   return problems;
+}
+
+/** proxy-addr's names for whole ranges, besides addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustedProxyProblems(trustProxy: Config['http']['trustProxy']): ConfigProblem[] {
+  if (!Array.isArray(trustProxy)) return [];
+  // KUBEOPS_HTTP_TRUST_PROXY=true reads as a one-item list.
+  if (trustProxy.length === 1 && /^(true|false)$/i.test(trustProxy[0]!)) {
+    return [{ key: 'http.trustProxy', message: TRUST_PROXY_HELP }];
+  }
+  return trustProxy.flatMap((entry, index) =>
+    PROXY_RANGE_NAMES.has(entry) || parseAddressRange(entry)
+      ? []
+      : [
+          {
+            key: `http.trustProxy.${index}`,
+            message: `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8) nor loopback, linklocal or uniquelocal`,
+          },
+        ],
+  );
 }
 
 function busProblems(config: Config): ConfigProblem[] {
@@ -273,7 +304,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const message =
       error.type === ValueErrorType.ObjectAdditionalProperties
         ? `unknown setting`
-        : error.message;
+        : typeof error.schema.errorMessage === 'string'
+          ? error.schema.errorMessage
+          : error.message;
     if (!problems.some((p) => p.key === key)) problems.push({ key, message });
   }
   const config = withDefaults as Config;

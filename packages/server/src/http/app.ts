@@ -33,6 +33,18 @@ export const CONTENT_SECURITY_POLICY = {
   formAction: ["'self'"],
 };
 
+/**
+ * Who may set X-Forwarded-For: the last `n` hops (each appends the address it
+ * saw), or the listed proxy addresses. An entry added by anyone else, such as
+ * a client talking to KubeOps directly, never becomes request.ip.
+ */
+function trustedProxies(
+  trustProxy: ServerContext['config']['http']['trustProxy'],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (Array.isArray(trustProxy)) return trustProxy;
+  return trustProxy === 0 ? false : (_address, hop) => hop < trustProxy;
+}
+
 /** The built web console next to this package (packages/web/dist), unless http.webRoot says otherwise. */
 function webRoot(ctx: ServerContext): string | undefined {
   const root =
@@ -60,7 +72,7 @@ export async function buildApp(
     loggerInstance: ctx.logger as FastifyBaseLogger,
     ...(tracing ? { childLoggerFactory: tracing.childLoggerFactory } : {}),
     genReqId: (req) => requestId(req.headers['x-request-id']),
-    trustProxy: config.http.trustProxy,
+    trustProxy: trustedProxies(config.http.trustProxy),
     bodyLimit: config.http.bodyLimitBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
