@@ -1,4 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +20,49 @@ export interface VictoriaMetrics {
   stop(): Promise<void>;
 }
 
-export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
+export interface VictoriaMetricsOptions {
+  /** Refuse requests without these basic-auth credentials (-httpAuth.*). */
+  basicAuth?: { username: string; password: string };
+  /** Serve HTTPS with this certificate (PEM files); `ca` is the PEM of its issuer, for the helper's own calls. */
+  tls?: { certFile: string; keyFile: string; ca: string };
+}
+
+export async function startVictoriaMetrics(
+  options: VictoriaMetricsOptions = {},
+): Promise<VictoriaMetrics> {
   const binary = execFileSync('bash', [join(import.meta.dirname, 'victoria-metrics.sh')], {
     encoding: 'utf8',
   }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'kubeops-vm-'));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const { basicAuth, tls } = options;
+  const authorization = basicAuth
+    ? `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}`
+    : undefined;
+  // The helper's own calls (health, import, flush), with the credentials and CA the server wants.
+  const call = (path: string, body?: string) =>
+    new Promise<{ ok: boolean; status: number; text: string }>((resolve, reject) => {
+      const send = tls ? httpsRequest : httpRequest;
+      const req = send(
+        new URL(path, url),
+        {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: authorization ? { authorization } : {},
+          ...(tls ? { ca: tls.ca } : {}),
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            resolve({ ok: status >= 200 && status < 300, status, text });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   const child: ChildProcess = spawn(
     binary,
     [
@@ -34,12 +72,16 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
       // Imported samples must be queryable at once, including the newest ones.
       '-search.disableCache',
       '-search.latencyOffset=0s',
+      ...(basicAuth
+        ? [`-httpAuth.username=${basicAuth.username}`, `-httpAuth.password=${basicAuth.password}`]
+        : []),
+      ...(tls ? ['-tls', `-tlsCertFile=${tls.certFile}`, `-tlsKeyFile=${tls.keyFile}`] : []),
     ],
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const healthy = await fetch(`${url}/health`).then(
+    const healthy = await call('/health').then(
       (r) => r.ok,
       () => false,
     );
@@ -52,9 +94,9 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
     url,
     async import(series) {
       const body = series.map((s) => JSON.stringify(s)).join('\n');
-      const res = await fetch(`${url}/api/v1/import`, { method: 'POST', body });
-      if (!res.ok) throw new Error(`import failed: HTTP ${res.status} ${await res.text()}`);
-      const flushed = await fetch(`${url}/internal/force_flush`);
+      const res = await call('/api/v1/import', body);
+      if (!res.ok) throw new Error(`import failed: HTTP ${res.status} ${res.text}`);
+      const flushed = await call('/internal/force_flush');
       if (!flushed.ok) throw new Error(`force_flush failed: HTTP ${flushed.status}`);
     },
     async stop() {

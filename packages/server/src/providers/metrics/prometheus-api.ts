@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import tls from 'node:tls';
 import { KubeOpsError } from '../../core/errors.js';
 
 /** One series of a range query result: its labels and [unix seconds, value] samples. */
@@ -13,7 +15,34 @@ export interface PrometheusApiOptions {
   token?: string | undefined;
   headers?: Record<string, string> | undefined;
   insecureSkipTlsVerify?: boolean | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  caFile?: string | undefined;
   timeoutMs: number;
+}
+
+/** The Authorization header: the bearer token, else basic authentication when a user or password is set. */
+function authorization(options: PrometheusApiOptions): Record<string, string> {
+  if (options.token) return { authorization: `Bearer ${options.token}` };
+  if (options.username || options.password) {
+    const pair = `${options.username}:${options.password ?? ''}`;
+    return { authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
+  }
+  return {};
+}
+
+/** The CA certificates from metrics.caFile, added to the system's (Node's `ca` would replace them). */
+function trustedCas(caFile: string): string[] {
+  try {
+    return [...tls.rootCertificates, readFileSync(caFile, 'utf8')];
+  } catch (error) {
+    throw new KubeOpsError(
+      'config_invalid',
+      400,
+      `metrics.caFile: cannot read ${caFile}: ${(error as Error).message}`,
+      { details: { field: 'metrics.caFile' } },
+    );
+  }
 }
 
 export interface RangeQuery {
@@ -40,10 +69,12 @@ const MAX_BODY_BYTES = 256 * 2 ** 20;
  */
 export class PrometheusApi {
   private readonly endpoint: URL;
+  private readonly ca: string[] | undefined;
 
   constructor(private readonly options: PrometheusApiOptions) {
     const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
     this.endpoint = new URL('api/v1/query_range', base);
+    this.ca = options.caFile ? trustedCas(options.caFile) : undefined;
   }
 
   async queryRange(q: RangeQuery): Promise<RangeSeries[]> {
@@ -88,7 +119,7 @@ export class PrometheusApi {
           method: 'POST',
           headers: {
             ...options.headers,
-            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+            ...authorization(options),
             'content-type': 'application/x-www-form-urlencoded',
             'content-length': Buffer.byteLength(form),
             accept: 'application/json',
@@ -96,6 +127,7 @@ export class PrometheusApi {
           ...(endpoint.protocol === 'https:' && options.insecureSkipTlsVerify
             ? { rejectUnauthorized: false }
             : {}),
+          ...(endpoint.protocol === 'https:' && this.ca ? { ca: this.ca } : {}),
           signal,
         },
         (res: IncomingMessage) => {

@@ -9,12 +9,17 @@ export const MetricsSettingsSchema = Type.Object(
   {
     /** Base URL of the query API, e.g. http://prometheus:9090 or http://vmselect:8481/select/0/prometheus. */
     url: Type.Optional(Type.String({ format: 'uri' })),
-    /** Sent as `Authorization: Bearer <token>`. */
+    /** Sent as `Authorization: Bearer <token>`; wins over username/password when both are set. */
     token: Type.Optional(Type.String({ minLength: 1 })),
+    /** HTTP basic authentication (a reverse proxy or vmauth in front of the server). */
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    password: Type.Optional(Type.String({ minLength: 1 })),
     /** Extra request headers, e.g. {"authorization": "Basic ..."} or a tenant header. */
     headers: Type.Record(Type.String(), Type.String(), { default: {} }),
     /** Accept any server certificate (self-signed endpoints inside the cluster). */
     insecureSkipTlsVerify: Type.Boolean({ default: false }),
+    /** PEM file of the CA that signed the server's certificate (a private CA), trusted besides the system's. */
+    caFile: Type.Optional(Type.String({ minLength: 1 })),
     /** How much history each run reads. */
     lookbackMinutes: Type.Integer({ minimum: 10, maximum: 30 * 24 * 60, default: 24 * 60 }),
     /** Resolution of the history; lookback / step must stay within 11,000 points a series. */

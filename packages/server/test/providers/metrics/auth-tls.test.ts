@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusApi } from '../../../src/providers/metrics/prometheus-api.js';
+import {
+  startVictoriaMetrics,
+  type VictoriaMetrics,
+} from '../../../../../test/support/victoria-metrics.js';
+
+/** A private CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
+function privateCa(dir: string) {
+  const sh = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  sh(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  sh(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  );
+  sh(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.crt',
+  );
+  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
+}
+
+describe('a metrics server behind basic authentication and a private CA', () => {
+  const credentials = { username: 'kubeops', password: 'metrics-reader-secret' };
+  let vm: VictoriaMetrics;
+  let caFile: string;
+
+  beforeAll(async () => {
+    const files = privateCa(mkdtempSync(join(tmpdir(), 'kubeops-metrics-tls-')));
+    caFile = files.ca;
+    vm = await startVictoriaMetrics({
+      basicAuth: credentials,
+      tls: { certFile: files.cert, keyFile: files.key, ca: readFileSync(files.ca, 'utf8') },
+    });
+    const now = Date.now();
+    await vm.import([
+      {
+        metric: { __name__: 'kubeops_probe', job: 'test' },
+        values: [1, 2, 3],
+        timestamps: [now - 120_000, now - 60_000, now],
+      },
+    ]);
+  }, 60_000);
+  afterAll(() => vm?.stop());
+
+  const query = () => ({
+    query: 'kubeops_probe',
+    start: new Date(Date.now() - 300_000),
+    end: new Date(),
+    stepSeconds: 60,
+  });
+
+  it('answers with metrics.username/password and metrics.caFile', async () => {
+    const api = new PrometheusApi({ url: vm.url, ...credentials, caFile, timeoutMs: 10_000 });
+    const series = await api.queryRange(query());
+    expect(series).toHaveLength(1);
+    expect(series[0]!.metric.job).toBe('test');
+  });
+
+  it('is refused without the password, and without the CA the certificate is not trusted', async () => {
+    const noPassword = new PrometheusApi({ url: vm.url, caFile, timeoutMs: 10_000 });
+    await expect(noPassword.queryRange(query())).rejects.toMatchObject({
+      code: 'metrics_unauthorized',
+    });
+    const noCa = new PrometheusApi({ url: vm.url, ...credentials, timeoutMs: 10_000 });
+    await expect(noCa.queryRange(query())).rejects.toThrow(/certificate/i);
+  });
+
+  it('names metrics.caFile when it cannot be read', () => {
+    expect(
+      () => new PrometheusApi({ url: vm.url, caFile: '/nonexistent/ca.crt', timeoutMs: 1000 }),
+    ).toThrow(/metrics\.caFile: cannot read \/nonexistent\/ca\.crt/);
+  });
+});
