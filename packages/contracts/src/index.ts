@@ -8,3 +8,4 @@ export * from './clusters.js';
 export * from './kube.js';
 export * from './inspections.js';
 export * from './usage.js';
+export * from './history.js';

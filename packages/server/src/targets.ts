@@ -1,4 +1,5 @@
 import type { ServerContext } from './context.js';
+import { changeCaptureComponent } from './cdc/cdc-module.js';
 import { inspectionRunnerComponent } from './inspector/inspector-module.js';
 
 /** A background part of the cdc or inspector target (a watcher, a scheduler). */
@@ -13,6 +14,6 @@ export interface TargetComponent {
  * components here; `kubeops serve --target=cdc` starts the cdc list, `all` starts both.
  */
 export const TARGET_COMPONENTS: Record<'cdc' | 'inspector', TargetComponent[]> = {
-  cdc: [],
+  cdc: [changeCaptureComponent],
   inspector: [inspectionRunnerComponent],
 };

@@ -62,7 +62,39 @@ export const ConfigSchema = Obj({
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
     shutdownGraceSeconds: Seconds(25),
   }),
-  cdc: Obj({ port: Port(8001) }),
+  /** Change history: what the cdc target captures from every registered cluster, and how long it is kept. */
+  cdc: Obj({
+    port: Port(8001),
+    /**
+     * Resources left out everywhere, as `<resource>.<group>` (`leases.coordination.k8s.io`)
+     * or `<resource>` for the core group; `*.<group>` leaves out a whole group.
+     * Leases only say "still alive" and would bury every real change.
+     */
+    exclude: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['leases.coordination.k8s.io'],
+    }),
+    /** Per cluster: include (when set, only these) and exclude lists, in the same form. */
+    clusters: Type.Record(
+      Type.String(),
+      Type.Object(
+        {
+          include: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+          exclude: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: {} },
+    ),
+    /** Days of change history kept (whole days are dropped at once: the tables are partitioned by day). */
+    retentionDays: Type.Integer({ minimum: 1, default: 90 }),
+    /** Days Kubernetes Events are kept (their own table). */
+    eventRetentionDays: Type.Integer({ minimum: 1, default: 7 }),
+    /** A full copy of the object is stored on create and every this many changes. */
+    snapshotEvery: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+    /** Changes written per transaction at most, and how long a change may wait for its batch. */
+    batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+    flushMilliseconds: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
+  }),
   inspector: Obj({ port: Port(8002) }),
   database: Obj({
     url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),

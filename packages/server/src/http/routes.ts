@@ -8,6 +8,7 @@ import { registerUserRoutes } from '../auth/routes/user-routes.js';
 import { registerClusterRoutes } from '../clusters/routes.js';
 import { registerKubeRoutes } from '../kube/routes.js';
 import { registerInspectorRoutes } from '../inspector/routes.js';
+import { registerHistoryRoutes } from '../cdc/routes.js';
 import { registerClusterUsageRoutes } from '../providers/metrics/usage-routes.js';
 
 /** A module's routes: `register<Module>Routes(app, ctx)`. */
@@ -26,5 +27,6 @@ export const API_ROUTE_MODULES: RouteModule[] = [
   registerClusterRoutes,
   registerKubeRoutes,
   registerInspectorRoutes,
+  registerHistoryRoutes,
   registerClusterUsageRoutes,
 ];

@@ -1,10 +1,10 @@
 import type { ApiResource, CacheStatus, PrinterColumn } from '@kubeops/contracts';
 import type { KubeClient } from './kube-client.js';
 import { collectionPath } from './discovery.js';
-import { StringPool, entryOf, type CacheEntry } from './cache-entry.js';
+import { StringPool, entryOf, objectJson, type CacheEntry } from './cache-entry.js';
 import { ObjectCodec } from './object-codec.js';
 import { EntryIndexes } from './entry-indexes.js';
-import { WatchLoop, type WatchEventType, type WatchedItem } from './watch-loop.js';
+import { WatchLoop, type KubeObject, type WatchEventType, type WatchedItem } from './watch-loop.js';
 
 export interface CacheChange {
   type: WatchEventType;
@@ -14,6 +14,17 @@ export interface CacheChange {
 
 /** Listeners also get the entry as it was, to tell when an object leaves a filtered view. */
 export type CacheListener = (change: CacheChange, previous: CacheEntry | undefined) => void;
+
+/**
+ * Sees every object as the API server sent it, managedFields included, before
+ * the cache strips it (change history needs who wrote what). Called
+ * synchronously; an observer copies what it keeps.
+ */
+export interface ObjectObserver {
+  onListPage(objects: KubeObject[], resourceVersion: string): void;
+  onListEnd(resourceVersion: string): void;
+  onEvent(type: WatchEventType, object: KubeObject, resourceVersion: string): void;
+}
 
 /** Recent changes kept (at least; up to a quarter more) so a client that reconnects gets only what it missed. */
 const HISTORY = 20_000;
@@ -35,6 +46,7 @@ export class ResourceCache {
   private readonly codec = new ObjectCodec();
   readonly indexes = new EntryIndexes(this.entries);
   private readonly listeners = new Set<CacheListener>();
+  private readonly observers = new Set<ObjectObserver>();
   private readonly history: CacheChange[] = [];
   /** The oldest resourceVersion from which `changesSince` can replay. */
   private historyFrom: string | undefined;
@@ -67,7 +79,7 @@ export class ResourceCache {
   }
 
   get subscriberCount(): number {
-    return this.listeners.size;
+    return this.listeners.size + this.observers.size;
   }
 
   touch(): void {
@@ -108,6 +120,28 @@ export class ResourceCache {
     };
   }
 
+  /**
+   * Adds an observer of raw objects. When the cache has already listed, what
+   * it holds is replayed first as one list (without managedFields: those
+   * were not kept), so the observer can compare it with what it knew.
+   */
+  observeObjects(observer: ObjectObserver): () => void {
+    if (this.loop.synced && this.listed === undefined) {
+      const rv = this.loop.resourceVersion ?? '';
+      observer.onListPage(
+        [...this.entries.values()].map((e) => JSON.parse(objectJson(e)) as KubeObject),
+        rv,
+      );
+      observer.onListEnd(rv);
+    }
+    this.observers.add(observer);
+    this.touch();
+    return () => {
+      this.observers.delete(observer);
+      this.touch();
+    };
+  }
+
   private setColumns(definitions: PrinterColumn[]): void {
     const custom = new Map(this.resource.printerColumns.map((c) => [c.name, c]));
     const kept: number[] = [];
@@ -142,6 +176,10 @@ export class ResourceCache {
 
   private listPage(items: WatchedItem[], rv: string): void {
     this.listed ??= new Set();
+    if (this.observers.size) {
+      const objects = items.map((i) => i.object);
+      for (const observer of this.observers) observer.onListPage(objects, rv);
+    }
     for (const item of items) {
       const entry = this.entry(item);
       this.listed.add(entry.key);
@@ -157,11 +195,13 @@ export class ResourceCache {
       if (!listed.has(key)) this.put('DELETED', previous, previous, rv, true);
     }
     this.listed = undefined;
+    for (const observer of this.observers) observer.onListEnd(rv);
     if (this.firstList) this.historyFrom = rv;
     this.firstList = false;
   }
 
   private apply(type: WatchEventType, item: WatchedItem, rv: string): void {
+    for (const observer of this.observers) observer.onEvent(type, item.object, rv);
     const entry = this.entry(item);
     this.put(type, entry, this.entries.get(entry.key), rv, true);
   }

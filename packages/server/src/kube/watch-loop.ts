@@ -47,6 +47,8 @@ export interface WatchHandlers {
   onColumns?(columns: PrinterColumn[]): void;
   /** The watch is (re)connected or lost. */
   onConnection?(connected: boolean, error?: unknown): void;
+  /** The API server says nothing changed up to this resourceVersion. */
+  onBookmark?(resourceVersion: string): void;
   /** A relist is about to replace the state (after 410 Gone). */
   onReset?(): void;
 }
@@ -235,7 +237,10 @@ export class WatchLoop {
       const rv =
         items[0]?.object.metadata.resourceVersion ?? event.object.metadata?.resourceVersion;
       if (rv) this.resourceVersion = String(rv);
-      if (event.type === 'BOOKMARK') continue;
+      if (event.type === 'BOOKMARK') {
+        if (rv) this.handlers.onBookmark?.(String(rv));
+        continue;
+      }
       for (const item of items)
         this.handlers.onEvent(event.type as WatchEventType, item, this.resourceVersion ?? '');
     }

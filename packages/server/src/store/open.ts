@@ -9,6 +9,7 @@ export function openDatabase(config: Config): Promise<Database> {
   return config.database.url
     ? openPostgres({
         url: config.database.url,
+        password: config.database.password,
         schema: config.database.schema,
         poolSize: config.database.poolSize,
       })

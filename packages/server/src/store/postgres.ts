@@ -3,6 +3,8 @@ import type { Database, Queryable, QueryResult } from './database.js';
 
 export interface PostgresOptions {
   url: string;
+  /** The password when the URL holds none (database.password). */
+  password?: string | undefined;
   schema?: string | undefined;
   poolSize: number;
 }
@@ -19,10 +21,24 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
+/**
+ * The connection URL with `password` put in when the URL has none. A password
+ * in the URL wins. node-postgres takes the URL's (empty) password over a
+ * separate one, hence the merge; encoded, any character is safe.
+ */
+export function withPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const parsed = new URL(url);
+  if (parsed.password) return url;
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const connectionString = withPassword(options.url, options.password);
   if (options.schema) {
     // The schema has to exist before connections that put it first on their search_path are useful.
-    const setup = new pg.Client({ connectionString: options.url });
+    const setup = new pg.Client({ connectionString });
     await setup.connect();
     try {
       await setup.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
@@ -34,7 +50,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     }
   }
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString,
     max: options.poolSize,
     ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
   });

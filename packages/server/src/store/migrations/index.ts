@@ -4,6 +4,7 @@ import { clusterMigrations } from '../../clusters/migrations.js';
 import { inspectorMigrations } from '../../inspector/migrations.js';
 import { aiMigrations } from './ai.js';
 import { logBaselineMigrations } from './log-baselines.js';
+import { cdcMigrations } from '../../cdc/migrations.js';
 
 /**
  * Every module's migrations, in the order their tables depend on each other.
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationSet[] = [
   inspectorMigrations,
   aiMigrations,
   logBaselineMigrations,
+  cdcMigrations,
 ];

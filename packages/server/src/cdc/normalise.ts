@@ -1,0 +1,138 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { FieldManagerStamp } from '@kubeops/contracts';
+import type { KubeObject } from '../kube/watch-loop.js';
+
+/** Duplicates the spec (and for a Secret, its values) on every `kubectl apply`. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Condition timestamps that move on every heartbeat although nothing changed. */
+const HEARTBEAT_FIELDS = ['lastHeartbeatTime', 'lastProbeTime'];
+
+/** What is stored of one version of an object, and what its managedFields say about who wrote it. */
+export interface NormalisedObject {
+  body: KubeObject;
+  /** One entry per managedFields entry, with a fingerprint of its fields to tell which ones changed. */
+  managers: ManagerEntry[];
+  generation: number | null;
+}
+
+export interface ManagerEntry extends FieldManagerStamp {
+  fingerprint: string;
+}
+
+/**
+ * Secret values never reach the history: each is replaced by an HMAC bound
+ * to the object and key, so a change (and a change back to an old value)
+ * still shows, but nothing stored or published reveals a value.
+ */
+export class SecretHasher {
+  constructor(private readonly key: Buffer) {}
+
+  hash(cluster: string, namespace: string, name: string, key: string, value: Buffer): string {
+    const mac = createHmac('sha256', this.key)
+      .update(`${cluster}\0${namespace}\0${name}\0${key}\0`)
+      .update(value)
+      .digest('base64url');
+    return `hmac-sha256:${mac}`;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function managersOf(object: KubeObject): ManagerEntry[] {
+  const fields = object.metadata.managedFields;
+  if (!Array.isArray(fields)) return [];
+  return fields.filter(isObject).map((f) => ({
+    manager: String(f.manager ?? ''),
+    operation: String(f.operation ?? ''),
+    ...(typeof f.subresource === 'string' && f.subresource ? { subresource: f.subresource } : {}),
+    time: typeof f.time === 'string' ? f.time : null,
+    fingerprint: createHash('sha1')
+      .update(JSON.stringify(f.fieldsV1 ?? null))
+      .update(String(f.time ?? ''))
+      .digest('base64url'),
+  }));
+}
+
+/** The managers whose entry is new or different in this version: the ones that wrote it. */
+export function changedManagers(
+  previous: readonly ManagerEntry[] | undefined,
+  current: readonly ManagerEntry[],
+): FieldManagerStamp[] {
+  const before = new Set(
+    (previous ?? []).map(
+      (m) => `${m.manager}\0${m.operation}\0${m.subresource ?? ''}\0${m.fingerprint}`,
+    ),
+  );
+  return current
+    .filter(
+      (m) => !before.has(`${m.manager}\0${m.operation}\0${m.subresource ?? ''}\0${m.fingerprint}`),
+    )
+    .map(({ fingerprint: _, ...stamp }) => stamp);
+}
+
+/**
+ * The object as the history stores it: bookkeeping the API server rewrites
+ * on every write (managedFields, resourceVersion, generation kept as a
+ * column, heartbeat timestamps) left out, and Secret values hashed. The
+ * input is not modified.
+ */
+export function normalise(
+  cluster: string,
+  object: KubeObject,
+  secrets: SecretHasher | undefined,
+): NormalisedObject {
+  const managers = managersOf(object);
+  const body = structuredClone({ ...object, metadata: { ...object.metadata } }) as KubeObject;
+  const meta = body.metadata;
+  const generation = typeof meta.generation === 'number' ? meta.generation : null;
+  delete meta.managedFields;
+  delete meta.resourceVersion;
+  delete meta.generation;
+  if (meta.annotations) {
+    delete meta.annotations[LAST_APPLIED];
+    if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
+  }
+  const status = body.status;
+  if (isObject(status) && Array.isArray(status.conditions)) {
+    for (const condition of status.conditions) {
+      if (isObject(condition)) for (const f of HEARTBEAT_FIELDS) delete condition[f];
+    }
+  }
+  if (isSecret(body)) hashSecretValues(cluster, body, secrets);
+  return { body, managers, generation };
+}
+
+export const isSecret = (object: KubeObject) =>
+  object.kind === 'Secret' && (object.apiVersion === 'v1' || object.apiVersion === undefined);
+
+function hashSecretValues(cluster: string, body: KubeObject, secrets: SecretHasher | undefined) {
+  if (!secrets) throw new Error('a Secret cannot be recorded without the secret hasher');
+  const data: Record<string, string> = {};
+  const sources = [
+    // stringData only appears on writes, but a value must never slip through if it does.
+    [body.data, (v: string) => Buffer.from(v, 'base64')],
+    [body.stringData, (v: string) => Buffer.from(v, 'utf8')],
+  ] as const;
+  for (const [source, decode] of sources) {
+    if (!isObject(source)) continue;
+    for (const [key, value] of Object.entries(source)) {
+      data[key] = secrets.hash(
+        cluster,
+        body.metadata.namespace ?? '',
+        body.metadata.name,
+        key,
+        decode(String(value)),
+      );
+    }
+  }
+  delete body.stringData;
+  if (body.data !== undefined || Object.keys(data).length) body.data = data;
+}
+
+/** Keys of a Secret's data whose (hashed) value is new, changed or gone. */
+export function changedSecretKeys(before: KubeObject | undefined, after: KubeObject | undefined) {
+  const a = (isObject(before?.data) ? before.data : {}) as Record<string, unknown>;
+  const b = (isObject(after?.data) ? after.data : {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
+}
