@@ -10,13 +10,15 @@ import { resolve } from 'node:path';
  * KUBEOPS_KEEP_TEST_ENV=1.
  *
  * Tests find them through environment variables:
- *   KUBEOPS_TEST_DATABASE_URL, KUBEOPS_TEST_REDIS_URL, KUBEOPS_TEST_NATS_URL,
+ *   KUBEOPS_TEST_DATABASE_URL (KUBEOPS_TEST_DATABASE_CA_FILE: the CA of its TLS
+ *   certificate, for sslmode=verify-full), KUBEOPS_TEST_REDIS_URL, KUBEOPS_TEST_NATS_URL,
  *   KUBEOPS_TEST_KUBECONFIG (cluster admin, client certificate),
  *   KUBEOPS_TEST_SERVER, KUBEOPS_TEST_CA_FILE, KUBEOPS_TEST_ADMIN_TOKEN (an
  *   admin bearer token), KUBEOPS_TEST_CLUSTER_DIR, KUBEOPS_TEST_FILES_DIR (the
  *   pod log file kwok serves), KUBEOPS_TEST_BIN_DIR (kubectl, kwokctl),
  *   KUBEOPS_TEST_AUDIT_LOG (the API server's audit log, Metadata level: who it
- *   saw on every request, impersonated or not).
+ *   saw on every request, impersonated or not), KUBEOPS_TEST_S3_* /
+ *   KUBEOPS_TEST_AZURE_* / KUBEOPS_TEST_GCS_ENDPOINT (test/services/object-storage.sh).
  * KUBEOPS_TEST_CLUSTER=0 skips the cluster (for quick unit-only runs).
  */
 const repo = resolve(import.meta.dirname, '../..');
@@ -47,11 +49,30 @@ export default function setup(): () => void {
 
   const services = readEnvFile(run('test/services/services.sh', ['up']));
   process.env.KUBEOPS_TEST_DATABASE_URL = services.DATABASE_URL;
+  process.env.KUBEOPS_TEST_DATABASE_CA_FILE = services.DATABASE_CA_FILE;
   process.env.KUBEOPS_TEST_REDIS_URL = services.REDIS_URL;
   process.env.KUBEOPS_TEST_NATS_URL = services.NATS_URL;
   const startedServices = (services.STARTED ?? '').split(' ').filter(Boolean);
   if (!keep && startedServices.length > 0) {
     stops.push(() => run('test/services/services.sh', ['down', ...startedServices]));
+  }
+
+  // Object storage servers for the storage provider tests: S3 (versitygw), Azure Blob (Azurite), GCS (fake-gcs-server).
+  const objects = readEnvFile(run('test/services/object-storage.sh', ['up']));
+  for (const name of [
+    'S3_ENDPOINT',
+    'S3_ACCESS_KEY',
+    'S3_SECRET_KEY',
+    'AZURE_ENDPOINT',
+    'AZURE_ACCOUNT',
+    'AZURE_KEY',
+    'GCS_ENDPOINT',
+  ]) {
+    process.env[`KUBEOPS_TEST_${name}`] = objects[name];
+  }
+  const startedObjects = (objects.STARTED ?? '').split(' ').filter(Boolean);
+  if (!keep && startedObjects.length > 0) {
+    stops.push(() => run('test/services/object-storage.sh', ['down', ...startedObjects]));
   }
 
   if (process.env.KUBEOPS_TEST_CLUSTER !== '0') {

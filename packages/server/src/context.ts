@@ -28,6 +28,7 @@ import { migrate, pendingMigrations } from './store/migrate.js';
 import { MIGRATIONS } from './store/migrations/index.js';
 import { openDatabase } from './store/open.js';
 import { SettingsStore } from './store/settings.js';
+import { openObjectStore, type ObjectStore } from './providers/storage/index.js';
 
 /**
  * Everything a module needs, built once per process and passed to every
@@ -47,6 +48,8 @@ export interface ServerContext {
   secrets: SecretBox;
   settings: SettingsStore;
   audit: AuditLog;
+  /** Object storage of config.storage: backups, archived audit entries. */
+  objects: ObjectStore;
   users: UserStore;
   roles: RoleStore;
   authorizer: Authorizer;
@@ -132,6 +135,7 @@ export async function createContext(
     lifecycle.onClose('bus', () => bus.close());
     readiness.register('bus', () => bus.health());
     const audit = new AuditLog(db, metrics);
+    const objects = await openObjectStore(config.storage, config.dataDir);
     const oidc = config.oidc.issuer ? new OidcClient(config, signer) : undefined;
     const context: ServerContext = {
       config,
@@ -145,6 +149,7 @@ export async function createContext(
       secrets,
       settings,
       audit,
+      objects,
       users,
       roles,
       authorizer,

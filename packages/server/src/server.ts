@@ -76,10 +76,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 function startAuditRetention(ctx: ServerContext): void {
   const run = () =>
     ctx.audit
-      .applyRetention(ctx.config.audit.retentionDays)
+      .applyRetention(
+        ctx.config.audit.retentionDays,
+        ctx.config.audit.archive ? ctx.objects : undefined,
+      )
       .then(
-        (removed) =>
-          removed > 0 && ctx.logger.info({ removed }, 'audit retention removed old entries'),
+        ({ removed, archivedTo }) =>
+          removed > 0 &&
+          ctx.logger.info(
+            {
+              removed,
+              ...(archivedTo ? { archivedTo: `${ctx.objects.location}${archivedTo}` } : {}),
+            },
+            'audit retention removed old entries',
+          ),
       )
       .catch((error: unknown) => ctx.logger.error({ err: error }, 'audit retention failed'));
   void run();

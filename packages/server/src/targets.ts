@@ -1,6 +1,7 @@
 import type { ServerContext } from './context.js';
 import { changeCaptureComponent } from './cdc/cdc-module.js';
 import { inspectionRunnerComponent } from './inspector/inspector-module.js';
+import { scheduledBackupComponent } from './backup/backup-schedule.js';
 
 /** A background part of the cdc or inspector target (a watcher, a scheduler). */
 export interface TargetComponent {
@@ -15,5 +16,5 @@ export interface TargetComponent {
  */
 export const TARGET_COMPONENTS: Record<'cdc' | 'inspector', TargetComponent[]> = {
   cdc: [changeCaptureComponent],
-  inspector: [inspectionRunnerComponent],
+  inspector: [inspectionRunnerComponent, scheduledBackupComponent],
 };

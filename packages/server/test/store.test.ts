@@ -90,7 +90,7 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
       "INSERT INTO audit_log (time, action, result) VALUES (now() - interval '400 days', 'test.old', 'success')",
     );
     await ctx.audit.record({ action: 'test.recent', result: 'success' });
-    const removed = await ctx.audit.applyRetention(365);
+    const { removed } = await ctx.audit.applyRetention(365);
     expect(removed).toBe(1);
     expect((await ctx.audit.query({ action: 'test.old' })).items).toHaveLength(0);
     expect((await ctx.audit.query({ action: 'test.recent' })).items).toHaveLength(1);

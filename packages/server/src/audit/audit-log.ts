@@ -8,6 +8,8 @@ import type {
 import type { Database, Queryable } from '../store/database.js';
 import type { Metrics } from '../core/metrics.js';
 import { invalidInput } from '../core/errors.js';
+import type { ObjectStore } from '../providers/storage/index.js';
+import { archiveExpiredEntries } from './audit-archive.js';
 
 export interface AuditRecord {
   action: string;
@@ -198,15 +200,51 @@ export class AuditLog {
     }
   }
 
-  /** Deletes entries older than the retention period; the only path the database trigger lets through. */
-  async applyRetention(retentionDays: number): Promise<number> {
+  /**
+   * Deletes entries older than the retention period; the only path the
+   * database trigger lets through. With an archive store, the entries are
+   * first copied there in the same transaction, and only what was copied is
+   * deleted.
+   */
+  async applyRetention(
+    retentionDays: number,
+    archive?: ObjectStore,
+  ): Promise<{ removed: number; archivedTo?: string }> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT set_config('kubeops.audit_retention', 'on', true)`);
-      const { rowCount } = await tx.query(
-        `DELETE FROM audit_log WHERE time < now() - $1 * interval '1 day'`,
+      const { rows } = await tx.query<{
+        cutoff: string;
+        first_id: string | null;
+        last_id: string | null;
+        first_time: Date | null;
+        last_time: Date | null;
+      }>(
+        `WITH bound AS (SELECT (now() - $1 * interval '1 day') AS cutoff)
+         SELECT bound.cutoff::text AS cutoff, min(a.id)::text AS first_id, max(a.id)::text AS last_id,
+                min(a.time) AS first_time, max(a.time) AS last_time
+           FROM bound LEFT JOIN audit_log a ON a.time < bound.cutoff GROUP BY bound.cutoff`,
         [Math.max(retentionDays, 1)],
       );
-      return rowCount;
+      const due = rows[0];
+      if (!due?.last_id || !due.first_id || !due.first_time || !due.last_time)
+        return { removed: 0 };
+      let archivedTo: string | undefined;
+      if (archive) {
+        archivedTo = (
+          await archiveExpiredEntries(tx, archive, {
+            cutoff: due.cutoff,
+            firstId: due.first_id,
+            lastId: due.last_id,
+            firstTime: new Date(due.first_time),
+            lastTime: new Date(due.last_time),
+          })
+        ).key;
+      }
+      const { rowCount } = await tx.query(
+        `DELETE FROM audit_log WHERE time < $1::timestamptz AND id <= $2::bigint`,
+        [due.cutoff, due.last_id],
+      );
+      return archivedTo ? { removed: rowCount, archivedTo } : { removed: rowCount };
     });
   }
 }

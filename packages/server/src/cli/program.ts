@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { adminCommand } from './admin.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { inspectCommand } from './inspect.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -14,5 +15,7 @@ export function program(): Command {
     .addCommand(migrateCommand())
     .addCommand(adminCommand())
     .addCommand(inspectCommand())
+    .addCommand(backupCommand())
+    .addCommand(restoreCommand())
     .showHelpAfterError();
 }

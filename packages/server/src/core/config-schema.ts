@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AiSettingsSchema } from '../providers/ai/settings.js';
 import { MetricsSettingsSchema } from '../providers/metrics/settings.js';
+import { StorageSettingsSchema } from '../providers/storage/settings.js';
 // TypeBox checks no string formats by itself: this registers the http(s) URL ones config uses.
 import './http-url.js';
 
@@ -147,7 +148,11 @@ export const ConfigSchema = Obj({
     max: Type.Integer({ minimum: 1, default: 1200 }),
     windowSeconds: Seconds(60),
   }),
-  audit: Obj({ retentionDays: Type.Integer({ minimum: 1, default: 365 }) }),
+  audit: Obj({
+    retentionDays: Type.Integer({ minimum: 1, default: 365 }),
+    /** Copy entries to object storage (audit/…ndjson.gz) before retention deletes them; nothing is deleted if the copy fails. */
+    archive: Type.Boolean({ default: true }),
+  }),
   clusters: Obj({
     /** Where registering "the cluster KubeOps runs in" reads the pod's service account token and CA. */
     serviceAccountDir: Type.String({
@@ -204,6 +209,17 @@ export const ConfigSchema = Obj({
   ai: AiSettingsSchema,
   /** Container metric history for the usage and anomaly rules; without a url, runs inspect without it. */
   metrics: MetricsSettingsSchema,
+  /** Object storage for backups and archived audit entries (local directory, S3, Azure Blob, GCS). */
+  storage: StorageSettingsSchema,
+  /** Scheduled `kubeops backup` runs by the server; unset schedule: backups only when run by hand. */
+  backup: Obj({
+    /** Cron expression (5 or 6 fields), e.g. "0 3 * * *" for 03:00 every day. */
+    schedule: Type.Optional(Type.String({ minLength: 9 })),
+    /** IANA time zone of the schedule (default UTC). */
+    timezone: Type.String({ minLength: 1, default: 'UTC' }),
+    /** Scheduled backups kept in storage; older ones are deleted after a new one completes. */
+    keep: Type.Integer({ minimum: 1, maximum: 10_000, default: 14 }),
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -7,6 +7,8 @@ import { unknownEnvNames, unknownKeys } from './config-names.js';
 import { ConfigSchema, TRUST_PROXY_HELP, type Config } from './config-schema.js';
 import { parseAddressRange } from './address-ranges.js';
 import { KubeOpsError } from './errors.js';
+import { storageSettingsProblems } from '../providers/storage/settings.js';
+import { backupScheduleProblems } from '../backup/backup-settings.js';
 
 export { ConfigSchema, type Config, type Target, TARGETS } from './config-schema.js';
 
@@ -59,6 +61,8 @@ const ENV_ALIASES: Record<string, string[]> = {
   KUBEOPS_OTEL_EXPORTER_OTLP_ENDPOINT: ['tracing', 'endpoint'],
   OTEL_EXPORTER_OTLP_ENDPOINT: ['tracing', 'endpoint'],
   OTEL_SERVICE_NAME: ['tracing', 'serviceName'],
+  // The name Azure's own tools use for a storage account key (the chart sets it from a Secret).
+  AZURE_STORAGE_KEY: ['storage', 'azure', 'accountKey'],
 };
 
 /** Every environment name the loader reads: each setting's, the aliases, and KUBEOPS_CONFIG. */
@@ -221,6 +225,8 @@ function crossFieldProblems(config: Config): ConfigProblem[] {
     });
   }
   problems.push(...busProblems(config));
+  problems.push(...storageSettingsProblems(config.storage));
+  problems.push(...backupScheduleProblems(config.backup));
   problems.push(...trustedProxyProblems(config.http.trustProxy));
   return problems;
 }

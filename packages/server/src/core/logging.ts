@@ -28,6 +28,10 @@ export const REDACTED_PATHS = [
   'config.database.url',
   'config.oidc.clientSecret',
   'config.auth.adminPassword',
+  '*.secretAccessKey',
+  '*.accountKey',
+  'config.storage.s3.secretAccessKey',
+  'config.storage.azure.accountKey',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -4,6 +4,7 @@ import { clusterMigrations } from '../../clusters/migrations.js';
 import { inspectorMigrations } from '../../inspector/migrations.js';
 import { aiMigrations } from './ai.js';
 import { logBaselineMigrations } from './log-baselines.js';
+import { backupMigrations } from '../../backup/migrations.js';
 import { cdcMigrations } from '../../cdc/migrations.js';
 
 /**
@@ -16,5 +17,6 @@ export const MIGRATIONS: MigrationSet[] = [
   inspectorMigrations,
   aiMigrations,
   logBaselineMigrations,
+  backupMigrations,
   cdcMigrations,
 ];
