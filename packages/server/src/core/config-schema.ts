@@ -79,8 +79,8 @@ export const ConfigSchema = Obj({
       Type.String(),
       Type.Object(
         {
-          include: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
-          exclude: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+          include: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          exclude: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
         },
         { additionalProperties: false },
       ),

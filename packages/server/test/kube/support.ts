@@ -42,6 +42,7 @@ export interface KubeTestEnv {
 export async function kubeTestEnv(
   cluster = 'local',
   kubeconfig = flatKubeconfig(),
+  extraEnv: Record<string, string> = {},
 ): Promise<KubeTestEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kubeops-kube-'));
   const url = process.env.KUBEOPS_TEST_DATABASE_URL;
@@ -56,6 +57,7 @@ export async function kubeTestEnv(
             KUBEOPS_DATABASE_SCHEMA: `t_kube_${randomBytes(4).toString('hex')}`,
           }
         : {}),
+      ...extraEnv,
     },
   });
   const ctx = await createContext(config, createLogger('silent'), { bootstrap: false });
