@@ -27,6 +27,46 @@ pg_data() {
   else echo "$dir/postgres"; fi
 }
 
+# A private CA and a server certificate for 127.0.0.1 and localhost, so
+# clients can connect as production ones do (sslmode=require or verify-full,
+# the CA in $(pg_tls)/ca.crt); clients without TLS still connect too.
+pg_tls() { echo "$(pg_data)-tls"; }
+postgres_tls_files() {
+  local tls; tls="$(pg_tls)"
+  [ -f "$tls/server.key" ] && return 0
+  log "postgres: making a test CA and server certificate in $tls"
+  rm -rf "$tls.tmp"; mkdir -p "$tls.tmp"
+  (
+    cd "$tls.tmp"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=kubeops-test-ca \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile san.ext -out server.crt 2>/dev/null
+    chmod 600 server.key ca.key
+  )
+  [ "$(id -u)" = 0 ] && chown -R postgres: "$tls.tmp"
+  chmod 755 "$tls.tmp"
+  mv "$tls.tmp" "$tls"
+}
+# TLS on (a reload is enough), also for a server started before it was configured.
+pg_ssl() { as_pg "$1/psql" -h 127.0.0.1 -p "$PG_PORT" -U kubeops -d postgres -tAc 'SHOW ssl'; }
+postgres_tls_on() {
+  local bin="$1" tls; tls="$(pg_tls)"
+  [ "$(pg_ssl "$bin")" = on ] && return 0
+  log "postgres: turning TLS on"
+  as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U kubeops -d postgres -q \
+    -c "ALTER SYSTEM SET ssl_cert_file = '$tls/server.crt'" \
+    -c "ALTER SYSTEM SET ssl_key_file = '$tls/server.key'" \
+    -c "ALTER SYSTEM SET ssl = on" -c "SELECT pg_reload_conf()" >/dev/null
+  local tries=50
+  until [ "$(pg_ssl "$bin")" = on ]; do
+    tries=$((tries - 1)); [ "$tries" -gt 0 ] || die "postgres: TLS did not turn on (see $(pg_data)/server.log)"
+    sleep 0.2
+  done
+}
+
 postgres_up() {
   [ -n "$(pg_bin)" ] || install_packages postgresql
   local bin data; bin="$(pg_bin)"; data="$(pg_data)"
@@ -43,6 +83,8 @@ postgres_up() {
       -o "-h 127.0.0.1 -p $PG_PORT -k $data -c fsync=off -c max_connections=200" >/dev/null
   fi
   wait_for 30 postgres "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
+  postgres_tls_files
+  postgres_tls_on "$bin"
   as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U kubeops -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='kubeops'" | grep -q 1 ||
     as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U kubeops kubeops
@@ -85,6 +127,7 @@ write_env() { # write_env <started services>
   cat > "$state/services.env" <<ENV
 STARTED=$*
 DATABASE_URL=postgres://kubeops@127.0.0.1:$PG_PORT/kubeops
+DATABASE_CA_FILE=$(pg_tls)/ca.crt
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 NATS_URL=nats://127.0.0.1:$NATS_PORT
 ENV

@@ -1,64 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusApi } from '../../../src/providers/metrics/prometheus-api.js';
+import { testCertificates } from '../../../../../test/support/test-ca.js';
 import {
   startVictoriaMetrics,
   type VictoriaMetrics,
 } from '../../../../../test/support/victoria-metrics.js';
-
-/** A private CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
-function privateCa(dir: string) {
-  const sh = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  sh(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  sh(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  );
-  sh(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'server.crt',
-  );
-  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
-}
 
 describe('a metrics server behind basic authentication and a private CA', () => {
   const credentials = { username: 'kubeops', password: 'metrics-reader-secret' };
@@ -66,7 +13,7 @@ describe('a metrics server behind basic authentication and a private CA', () => 
   let caFile: string;
 
   beforeAll(async () => {
-    const files = privateCa(mkdtempSync(join(tmpdir(), 'kubeops-metrics-tls-')));
+    const files = testCertificates();
     caFile = files.ca;
     vm = await startVictoriaMetrics({
       basicAuth: credentials,
