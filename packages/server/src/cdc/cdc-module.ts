@@ -39,6 +39,22 @@ export class ChangeCapture {
   }
 
   async start(): Promise<void> {
+    this.ctx.metrics.registerGauge(
+      'kubeops_cdc_changes',
+      'Changes captured by this process: stored, waiting for their batch, published on the bus',
+      ['state'],
+      () => [
+        { labels: { state: 'stored' }, value: this.writer.written },
+        { labels: { state: 'pending' }, value: this.writer.pending },
+        { labels: { state: 'published' }, value: this.publisher.published },
+      ],
+    );
+    this.ctx.metrics.registerGauge(
+      'kubeops_cdc_store_lag_seconds',
+      'From observing the oldest change of the last stored batch to its commit',
+      [],
+      () => [{ labels: {}, value: this.writer.lastLagMs / 1000 }],
+    );
     await this.retention();
     this.publisher.start();
     await this.scanClusters();

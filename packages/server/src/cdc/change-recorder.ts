@@ -132,7 +132,7 @@ export class ChangeRecorder {
         generation: final?.generation ?? null,
         patch: [{ op: 'remove', path: '' }],
         snapshot: null,
-        fieldManagers: final ? changedManagers(previous.managers, final.managers) : [],
+        fieldManagers: final ? changedManagers(previous.managers, final.managers, false) : [],
         changedSecretKeys: null,
       }),
       { key: this.key, uid: previous.uid, deleted: true },

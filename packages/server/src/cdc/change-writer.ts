@@ -53,6 +53,8 @@ export class ChangeWriter {
   private closed = false;
   /** Changes written so far (for metrics and benchmarks). */
   written = 0;
+  /** From observing the oldest change of the last batch to its commit. */
+  lastLagMs = 0;
 
   constructor(
     private readonly db: Database,
@@ -130,6 +132,7 @@ export class ChangeWriter {
       });
       this.failures = 0;
       this.written += accepted;
+      if (changes.length) this.lastLagMs = Date.now() - changes[0]!.observedAt.getTime();
       this.options.onCommitted?.(accepted);
     } catch (error) {
       // Put everything back, in front of what arrived meanwhile, and try again later.

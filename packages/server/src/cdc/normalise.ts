@@ -54,21 +54,30 @@ function managersOf(object: KubeObject): ManagerEntry[] {
   }));
 }
 
-/** The managers whose entry is new or different in this version: the ones that wrote it. */
+/**
+ * The managers whose entry is new or different in this version: the ones
+ * that wrote it. managedFields times have one-second resolution, so a
+ * manager writing the same fields twice within a second leaves its entry
+ * as it was; then the entries stamped latest are the best answer.
+ */
 export function changedManagers(
   previous: readonly ManagerEntry[] | undefined,
   current: readonly ManagerEntry[],
+  /** Off for deletes: managedFields never say who deleted. */
+  latestWhenUnchanged = true,
 ): FieldManagerStamp[] {
-  const before = new Set(
-    (previous ?? []).map(
-      (m) => `${m.manager}\0${m.operation}\0${m.subresource ?? ''}\0${m.fingerprint}`,
-    ),
-  );
-  return current
-    .filter(
-      (m) => !before.has(`${m.manager}\0${m.operation}\0${m.subresource ?? ''}\0${m.fingerprint}`),
-    )
-    .map(({ fingerprint: _, ...stamp }) => stamp);
+  const id = (m: ManagerEntry) =>
+    `${m.manager}\0${m.operation}\0${m.subresource ?? ''}\0${m.fingerprint}`;
+  const before = new Set((previous ?? []).map(id));
+  let changed = current.filter((m) => !before.has(id(m)));
+  if (changed.length === 0 && previous && latestWhenUnchanged) {
+    const latest = current.reduce<string | null>(
+      (max, m) => (m.time !== null && (max === null || m.time > max) ? m.time : max),
+      null,
+    );
+    changed = current.filter((m) => latest !== null && m.time === latest);
+  }
+  return changed.map(({ fingerprint: _, ...stamp }) => stamp);
 }
 
 /**
