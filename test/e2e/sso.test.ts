@@ -70,7 +70,7 @@ describe('console: single sign-on', () => {
     const text = await identity.innerText();
     expect(text).toContain('oidc');
     expect(text).toContain('operator');
-    expect(text).toContain('kubeops:platform-operators');
+    expect(text).toContain('kubeops:group:platform-operators');
     await page.waitForTimeout(300); // the role tags fade in
     await screenshot(page, 'profile-sso');
   });

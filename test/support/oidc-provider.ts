@@ -7,13 +7,24 @@ import { freePort } from './free-port.js';
  * port, with one confidential client for KubeOps and its development login
  * and consent pages: any login name signs in, whatever the password.
  * `alice` belongs to the groups `platform-operators` and `team-x`; everyone
- * else to `nobody`.
+ * else to `nobody`. Accounts `twin-<n>` all share the preferred_username
+ * `sso-twin`; `mallory` has no preferred_username, an unverified email and
+ * group names chosen to attack KubeOps (a role's name, invalid strings).
  */
 
 export const OIDC_CLIENT_ID = 'kubeops';
 export const OIDC_CLIENT_SECRET = 'kubeops-client-secret';
 /** The group a KubeOps under test maps to its `operator` role. */
 export const OPERATORS_GROUP = 'platform-operators';
+
+/** What `mallory`'s provider account claims. */
+export const MALLORY_CLAIMS = {
+  sub: 'mallory',
+  name: 'Mallory',
+  email: 'admin@example.com',
+  email_verified: false,
+  groups: ['role:admin', 'has space', 'x'.repeat(129), '', 'ok-group'],
+};
 
 export interface OidcProvider {
   issuer: string;
@@ -39,20 +50,24 @@ export async function startOidcProvider(kubeopsUrl: string): Promise<OidcProvide
     claims: {
       openid: ['sub'],
       profile: ['preferred_username', 'name'],
-      email: ['email'],
+      email: ['email', 'email_verified'],
       groups: ['groups'],
     },
     scopes: ['openid', 'profile', 'email', 'groups'],
     features: { devInteractions: { enabled: true } },
     findAccount: async (_ctx, sub) => ({
       accountId: sub,
-      claims: async () => ({
-        sub,
-        preferred_username: `sso-${sub}`,
-        name: `SSO ${sub}`,
-        email: `${sub}@example.com`,
-        groups: sub === 'alice' ? [OPERATORS_GROUP, 'team-x'] : ['nobody'],
-      }),
+      claims: async () => {
+        if (sub === 'mallory') return MALLORY_CLAIMS;
+        return {
+          sub,
+          preferred_username: sub.startsWith('twin-') ? 'sso-twin' : `sso-${sub}`,
+          name: `SSO ${sub}`,
+          email: `${sub}@example.com`,
+          email_verified: true,
+          groups: sub === 'alice' ? [OPERATORS_GROUP, 'team-x'] : ['nobody'],
+        };
+      },
     }),
   });
   const server = createServer(oidc.callback());

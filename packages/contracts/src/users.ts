@@ -2,6 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Timestamp } from './common.js';
 import { Username } from './auth.js';
 
+/** How many groups a user may have (local, or kept from an OIDC provider's claim). */
+export const MAX_GROUPS = 100;
+
 export const GroupName = Type.String({
   minLength: 1,
   maxLength: 128,
@@ -28,7 +31,7 @@ export const UserCreateRequest = Type.Object(
     password: Type.String({ minLength: 12, maxLength: 1024 }),
     displayName: Type.Optional(Type.String({ maxLength: 200 })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-    groups: Type.Optional(Type.Array(GroupName, { maxItems: 100 })),
+    groups: Type.Optional(Type.Array(GroupName, { maxItems: MAX_GROUPS })),
   },
   { additionalProperties: false },
 );
@@ -38,7 +41,7 @@ export const UserUpdateRequest = Type.Object(
   {
     displayName: Type.Optional(Type.String({ maxLength: 200 })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
-    groups: Type.Optional(Type.Array(GroupName, { maxItems: 100 })),
+    groups: Type.Optional(Type.Array(GroupName, { maxItems: MAX_GROUPS })),
     disabled: Type.Optional(Type.Boolean()),
     mfaRequired: Type.Optional(Type.Boolean()),
   },

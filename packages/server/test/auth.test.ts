@@ -421,14 +421,14 @@ describe('authentication and authorization', () => {
     expect(mapping.json()).toEqual({
       cluster: 'c1',
       user: 'kubeops:viewer-a',
-      groups: ['kubeops:authenticated', 'kubeops:role:viewer:team-a', 'kubeops:team-a'],
+      groups: ['kubeops:authenticated', 'kubeops:group:team-a', 'kubeops:role:viewer:team-a'],
     });
     const elsewhere = await t.request({
       method: 'GET',
       url: '/api/v1/me/impersonation?cluster=c2',
       token: accessToken,
     });
-    expect(elsewhere.json().groups).toEqual(['kubeops:authenticated', 'kubeops:team-a']);
+    expect(elsewhere.json().groups).toEqual(['kubeops:authenticated', 'kubeops:group:team-a']);
   });
 
   it('lets roles be edited and bound to groups, but protects admin', async () => {

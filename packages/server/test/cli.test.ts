@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ describe('the kubeops program', () => {
     expect(result.stderr).toContain('encryption.key');
   });
 
-  it('serves with embedded defaults, prints the one-time admin password, then administers the same data', async () => {
+  it('serves with embedded defaults, writes the one-time admin password to an owner-only file, forces its change, then administers the same data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kubeops-cli-'));
     const env = cleanEnv({ KUBEOPS_DATA_DIR: dataDir, KUBEOPS_HTTP_HOST: '127.0.0.1' });
     const server = spawn('node', [...node, 'serve', '--target=api', '--port', '0'], {
@@ -65,15 +65,38 @@ describe('the kubeops program', () => {
         }
       });
     });
-    const password = /one-time password (\S+)/.exec(output)?.[1];
-    expect(password).toBeTruthy();
-    const login = await fetch(new URL('/api/v1/auth/login', ready), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password }),
-    });
+    const passwordFile = join(dataDir, 'initial-admin-password');
+    expect(output).toContain(passwordFile);
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    const password = readFileSync(passwordFile, 'utf8').trim();
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    expect(output).not.toContain(password);
+    const call = (path: string, token: string | undefined, body?: unknown) =>
+      fetch(new URL(path, ready), {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const login = await call('/api/v1/auth/login', undefined, { username: 'admin', password });
     expect(login.status).toBe(200);
-    expect(output).not.toContain(((await login.json()) as { accessToken: string }).accessToken);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    expect(output).not.toContain(accessToken);
+    // Nothing but choosing a password of one's own until it is changed.
+    for (const path of ['/api/v1/me', '/api/v1/users']) {
+      const refused = await call(path, accessToken);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { code: string }).code).toBe('password_change_required');
+    }
+    const changed = await call('/api/v1/me/password', accessToken, {
+      currentPassword: password,
+      newPassword: 'the-admins-own-password',
+    });
+    expect(changed.status).toBe(204);
+    expect(existsSync(passwordFile)).toBe(false);
+    expect((await call('/api/v1/users', accessToken)).status).toBe(200);
 
     const exited = new Promise<number | null>((r) => server.on('exit', (code) => r(code)));
     server.kill('SIGTERM');

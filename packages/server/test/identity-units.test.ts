@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { grantCovers, isAllowed, type Principal } from '../src/auth/authorizer.js';
 import { impersonationFor } from '../src/auth/impersonation.js';
+import { ConfigError, loadConfig } from '../src/core/config.js';
 import { base32Decode, base32Encode, hotp, matchTotp, totp } from '../src/auth/totp.js';
 
 const RFC_SECRET = base32Encode(Buffer.from('12345678901234567890'));
@@ -40,10 +42,10 @@ describe('impersonation mapping', () => {
       user: 'kubeops:alice',
       groups: [
         'kubeops:authenticated',
+        'kubeops:group:sre',
         'kubeops:role:developer',
         'kubeops:role:operator',
         'kubeops:role:viewer:payments',
-        'kubeops:sre',
       ],
     });
   });
@@ -61,7 +63,65 @@ describe('impersonation mapping', () => {
     expect(mapped).toEqual({
       cluster: null,
       user: 'sso:bob',
-      groups: ['ko-authenticated', 'ko-x'],
+      groups: ['ko-authenticated', 'ko-group:x'],
+    });
+  });
+
+  it('keeps a group named like a role apart from the role', () => {
+    const mapped = impersonationFor(
+      { username: 'eve', groups: ['role:admin', 'role:viewer:payments', 'authenticated'] },
+      [],
+      'prod',
+      options,
+    );
+    expect(mapped.groups).toEqual([
+      'kubeops:authenticated',
+      'kubeops:group:authenticated',
+      'kubeops:group:role:admin',
+      'kubeops:group:role:viewer:payments',
+    ]);
+    expect(mapped.groups.filter((g) => g.startsWith('kubeops:role:'))).toEqual([]);
+  });
+
+  it('names an OIDC user by issuer and subject, not by the name it claims', () => {
+    const oidcUser = (subject: string) =>
+      impersonationFor(
+        { username: 'admin', groups: [], source: 'oidc', oidcSubject: subject },
+        [],
+        null,
+        options,
+      ).user;
+    const hash = createHash('sha256').update('https://idp.example').digest('hex').slice(0, 10);
+    expect(oidcUser('https://idp.example|auth0|42')).toBe(`kubeops:oidc:${hash}:auth0|42`);
+    expect(oidcUser('https://other.example|auth0|42')).not.toBe(
+      oidcUser('https://idp.example|auth0|42'),
+    );
+    expect(oidcUser('https://idp.example|auth0|42')).not.toBe('kubeops:admin');
+  });
+});
+
+describe('impersonation prefixes in the configuration', () => {
+  const load = (impersonation: Record<string, string>) =>
+    loadConfig({ env: {}, flags: { auth: { impersonation } } });
+
+  it('refuses an empty prefix and any system: prefix, naming each setting', () => {
+    let error: unknown;
+    try {
+      load({ userPrefix: '', groupPrefix: 'system:' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const keys = (error as ConfigError).problems.map((p) => p.key);
+    expect(keys).toEqual(
+      expect.arrayContaining(['auth.impersonation.userPrefix', 'auth.impersonation.groupPrefix']),
+    );
+    expect(() => load({ userPrefix: 'system:serviceaccount:', groupPrefix: 'x:' })).toThrow(
+      /auth\.impersonation\.userPrefix/,
+    );
+    expect(load({ userPrefix: 'sso:', groupPrefix: 'ko-' }).auth.impersonation).toEqual({
+      userPrefix: 'sso:',
+      groupPrefix: 'ko-',
     });
   });
 });

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Me } from '@kubeops/contracts';
 import { freePort } from '../../../test/support/free-port.js';
 import {
+  MALLORY_CLAIMS,
   oidcConfig,
   startOidcProvider,
   type OidcProvider,
@@ -132,18 +135,70 @@ describe('OIDC single sign-on against a real OpenID provider', () => {
       groups: ['platform-operators', 'team-x'],
       roles: [{ role: 'operator', cluster: null, namespace: null }],
       impersonation: {
-        user: 'kubeops:sso-alice',
+        user: `kubeops:oidc:${issuerHash()}:alice`,
         groups: [
           'kubeops:authenticated',
-          'kubeops:platform-operators',
+          'kubeops:group:platform-operators',
+          'kubeops:group:team-x',
           'kubeops:role:operator',
-          'kubeops:team-x',
         ],
       },
     });
     expect(me.permissions).toContain('clusters:write');
     const audit = await ctx.audit.query({ action: 'auth.login_oidc', actor: 'sso-alice' });
     expect(audit.items[0]?.result).toBe('success');
+  });
+
+  const issuerHash = () => createHash('sha256').update(issuer).digest('hex').slice(0, 10);
+
+  async function meOf(browser: Browser): Promise<Me> {
+    const { accessToken } = (await (
+      await browser.fetch(`${base}/api/v1/auth/refresh`, { method: 'POST' })
+    ).json()) as { accessToken: string };
+    const me = await fetch(`${base}/api/v1/me`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(me.status).toBe(200);
+    return (await me.json()) as Me;
+  }
+
+  it('impersonates provider users by issuer and subject: a shared preferred_username never collides', async () => {
+    const first = new Browser();
+    const second = new Browser();
+    expect((await signIn(first, 'twin-1')).headers.get('location')).toBe('/');
+    expect((await signIn(second, 'twin-2')).headers.get('location')).toBe('/');
+    const one = await meOf(first);
+    const two = await meOf(second);
+    expect(one.username).toBe('sso-twin');
+    expect(two.username).toMatch(/^sso-twin-[0-9a-f]{6}$/);
+    expect(one.impersonation.user).toBe(`kubeops:oidc:${issuerHash()}:twin-1`);
+    expect(two.impersonation.user).toBe(`kubeops:oidc:${issuerHash()}:twin-2`);
+    expect(one.id).not.toBe(two.id);
+    // Signing in again lands on the same account, not a third one.
+    const again = new Browser();
+    await signIn(again, 'twin-2');
+    expect((await meOf(again)).id).toBe(two.id);
+  });
+
+  it('keeps provider groups apart from role groups, drops invalid ones and ignores an unverified email', async () => {
+    const browser = new Browser();
+    expect((await signIn(browser, 'mallory')).headers.get('location')).toBe('/');
+    const me = await meOf(browser);
+    // Named after the subject, not the unverified email the provider passed on.
+    expect(me.username).toBe('mallory');
+    expect(me.groups).toEqual(['role:admin', 'ok-group']);
+    expect(me.roles).toEqual([]);
+    expect(me.impersonation.groups).toEqual([
+      'kubeops:authenticated',
+      'kubeops:group:ok-group',
+      'kubeops:group:role:admin',
+    ]);
+    const user = await ctx.users.byOidcSubject(`${issuer}|mallory`);
+    expect(user?.email).toBeNull();
+    const audit = await ctx.audit.query({ action: 'auth.login_oidc', actor: 'mallory' });
+    expect(audit.items[0]?.details).toMatchObject({
+      droppedGroups: MALLORY_CLAIMS.groups.filter((g) => g !== 'role:admin' && g !== 'ok-group'),
+    });
   });
 
   it('gives a user without a mapped group no platform permissions', async () => {

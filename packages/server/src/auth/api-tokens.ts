@@ -65,6 +65,15 @@ export class ApiTokenStore {
     return toToken(rows[0]);
   }
 
+  /** Revokes every live token of a user (their password, MFA or account changed hands). */
+  async revokeAllForUser(userId: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      'UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId],
+    );
+    return rowCount;
+  }
+
   /** The token's owner and scopes, if it is known, unrevoked and unexpired. */
   async authenticate(
     token: string,

@@ -25,6 +25,31 @@ export type LoginOutcome =
   | { kind: 'session'; user: UserRecord; session: IssuedSession }
   | { kind: 'mfa'; user: UserRecord; mfaToken: string };
 
+export interface MfaChallenge {
+  user: UserRecord;
+  challengeId: string;
+}
+
+export interface SecondFactorProof {
+  code?: string | undefined;
+  recoveryCode?: string | undefined;
+}
+
+function requireProof(proof: SecondFactorProof): void {
+  if (!proof.code && !proof.recoveryCode) {
+    throw new KubeOpsError('invalid_request', 400, 'body.code: give a code or a recoveryCode', {
+      details: { field: 'body.code' },
+    });
+  }
+}
+
+const mfaTokenSpent = () =>
+  new KubeOpsError(
+    'mfa_token_spent',
+    401,
+    'This sign-in step was already used or tried too often; enter the password again',
+  );
+
 const badCredentials = () =>
   new KubeOpsError('invalid_credentials', 401, 'Wrong username or password');
 
@@ -63,35 +88,81 @@ export class AuthService {
     }
     await this.guard.recordSuccess(username);
     if (user.mfaEnabled) {
-      const mfaToken = await this.signer.sign('mfa', user.id, {}, MFA_TOKEN_TTL_SECONDS);
+      const challenge = await this.mfa.challenges.open(user.id, MFA_TOKEN_TTL_SECONDS);
+      const mfaToken = await this.signer.sign(
+        'mfa',
+        user.id,
+        { cid: challenge },
+        MFA_TOKEN_TTL_SECONDS,
+      );
       return { kind: 'mfa', user, mfaToken };
     }
     return { kind: 'session', user, session: await this.issue(user, 'password') };
   }
 
-  async completeMfa(
-    mfaToken: string,
-    proof: { code?: string | undefined; recoveryCode?: string | undefined },
-    ip: string,
-  ): Promise<{ user: UserRecord; session: IssuedSession }> {
+  /** Who an MFA step token is for (so a failed second step is audited under that user). */
+  async openMfaChallenge(mfaToken: string): Promise<MfaChallenge> {
     const claims = await this.signer.verify('mfa', mfaToken);
     const user = await this.users.byId(claims.sub);
     if (!user || user.disabled) throw unauthenticated('The account is no longer available');
+    return { user, challengeId: typeof claims.cid === 'string' ? claims.cid : '' };
+  }
+
+  async completeMfa(
+    challenge: MfaChallenge,
+    proof: SecondFactorProof,
+    ip: string,
+  ): Promise<{ user: UserRecord; session: IssuedSession }> {
+    const { user, challengeId } = challenge;
     await this.guard.check(user.username, ip);
-    if (!proof.code && !proof.recoveryCode) {
-      throw new KubeOpsError('invalid_request', 400, 'body.code: give a code or a recoveryCode', {
-        details: { field: 'body.code' },
-      });
-    }
+    await this.guard.checkMfa(user.id, ip);
+    requireProof(proof);
+    if ((await this.mfa.challenges.attempt(challengeId, user.id)) === 'spent')
+      throw mfaTokenSpent();
     if (!(await this.mfa.verify(user, proof))) {
-      await this.guard.recordFailure(user.username, ip);
+      await this.guard.recordMfaFailure(user.id, ip);
+      const burnt = await this.mfa.challenges.burnIfExhausted(challengeId);
       throw new KubeOpsError(
         'mfa_code_invalid',
         401,
-        'The verification code is wrong or was already used',
+        burnt
+          ? 'The verification code is wrong; too many tries with this sign-in, enter the password again'
+          : 'The verification code is wrong or was already used',
+        { details: { signInAgain: burnt } },
       );
     }
+    if (!(await this.mfa.challenges.consume(challengeId))) throw mfaTokenSpent();
+    await this.guard.recordMfaSuccess(user.id);
     return { user, session: await this.issue(user, 'password+totp') };
+  }
+
+  /**
+   * Asks again for the password of a signed-in user (changing it, turning MFA
+   * off): wrong answers count toward the same lockout as sign-in, so a stolen
+   * session cannot guess the password without limit.
+   */
+  async recheckPassword(user: UserRecord, password: string, ip: string, field: string) {
+    await this.guard.check(user.username, ip);
+    const ok = user.source === 'local' && (await verifyPassword(user.passwordHash, password));
+    if (!ok) {
+      await this.guard.recordFailure(user.username, ip);
+      throw new KubeOpsError('invalid_credentials', 400, `${field}: is wrong`, {
+        details: { field },
+      });
+    }
+  }
+
+  /** Asks a signed-in user for a current TOTP or an unused recovery code, under the MFA lockout. */
+  async recheckSecondFactor(user: UserRecord, proof: SecondFactorProof, ip: string) {
+    await this.guard.checkMfa(user.id, ip);
+    requireProof(proof);
+    if (!(await this.mfa.verify(user, proof))) {
+      await this.guard.recordMfaFailure(user.id, ip);
+      const field = proof.code ? 'body.code' : 'body.recoveryCode';
+      throw new KubeOpsError('mfa_code_invalid', 400, `${field}: is wrong or was already used`, {
+        details: { field },
+      });
+    }
   }
 
   async issue(user: UserRecord, method: string): Promise<IssuedSession> {
@@ -148,6 +219,7 @@ export class AuthService {
       tokenId: null,
       scopes: null,
       mfaEnrolmentRequired: await this.mustEnrolMfa(user),
+      passwordChangeRequired: user.passwordChangeRequired,
     });
   }
 
@@ -165,7 +237,7 @@ export class AuthService {
 
 function principalOf(
   user: UserRecord,
-  rest: Omit<Principal, 'userId' | 'username' | 'groups' | 'source'>,
+  rest: Omit<Principal, 'userId' | 'username' | 'groups' | 'source' | 'oidcSubject'>,
 ): Principal {
   return {
     userId: user.id,
@@ -175,3 +247,4 @@ function principalOf(
     ...rest,
   };
 }
+    oidcSubject: user.oidcSubject,

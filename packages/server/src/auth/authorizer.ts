@@ -1,5 +1,6 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { forbidden, unauthenticated } from '../core/errors.js';
+import { forbidden, KubeOpsError, unauthenticated } from '../core/errors.js';
+import { describeRights, missingRights, unheldPermissions, type Rights } from './privilege.js';
 import type { RoleStore } from './roles.js';
 
 /** Who is calling, as established by the authentication hook. */
@@ -8,6 +9,8 @@ export interface Principal {
   username: string;
   groups: string[];
   source: 'local' | 'oidc';
+  /** `<issuer>|<sub>` of an OIDC user: what the cluster knows them by (see kubernetesUsername). */
+  oidcSubject?: string | null;
   authMethod: 'session' | 'api_token';
   /** Session family of a signed-in user (null for API tokens). */
   sessionId: string | null;
@@ -16,6 +19,8 @@ export interface Principal {
   scopes: string[] | null;
   /** Signed in, but must enrol MFA before using anything else. */
   mfaEnrolmentRequired: boolean;
+  /** Signed in with a password they did not choose: must change it before using anything else. */
+  passwordChangeRequired?: boolean;
 }
 
 /** Where an action happens; omitted parts mean "platform-wide". */
@@ -28,6 +33,13 @@ export interface PermissionScope {
    * it, and a user bound to one namespace gets the cluster's own 403 elsewhere.
    */
   anyNamespace?: boolean | undefined;
+}
+
+/** Whose grants: a user's id, groups and where they sign in from. */
+export interface UserIdentity {
+  id: string;
+  groups: string[];
+  source: 'local' | 'oidc';
 }
 
 export interface Grant {
@@ -86,7 +98,17 @@ export class Authorizer {
     return grants;
   }
 
-  private async loadGrants(principal: Principal): Promise<Grant[]> {
+  private loadGrants(principal: Principal): Promise<Grant[]> {
+    return this.grantsOfUser({
+      id: principal.userId,
+      groups: principal.groups,
+      source: principal.source,
+    });
+  }
+
+  /** Grants of any user, e.g. one an administrator is about to act on. */
+  async grantsOfUser(user: UserIdentity): Promise<Grant[]> {
+    const principal = { userId: user.id, groups: user.groups, source: user.source };
     const bound = await this.roles.effectiveBindings(principal.userId, principal.groups);
     const grants: Grant[] = bound.map((b) => ({
       role: b.role,
@@ -121,6 +143,58 @@ export class Authorizer {
     return isAllowed(principal, await this.grants(principal), permission, scope);
   }
 
+  /**
+   * Refuses (403 user_more_privileged) to let the principal act on a user who
+   * holds rights the principal does not: resetting their password, disabling
+   * them, changing their groups, bindings or MFA, deleting them. Otherwise
+   * users:write would be a way to take over any administrator.
+   */
+  async requireOutranks(principal: Principal, target: UserIdentity & { username: string }) {
+    const missing = missingRights(
+      principal,
+      await this.grants(principal),
+      await this.grantsOfUser(target),
+    );
+    if (missing.length > 0) {
+      throw new KubeOpsError(
+        'user_more_privileged',
+        403,
+        `${target.username} holds rights you do not (${describeRights(missing)}); only someone who holds them may change this account`,
+        { details: { user: target.id, missing } },
+      );
+    }
+  }
+
+  /**
+   * Refuses (403 permission_not_held) to grant rights the principal does not
+   * hold at that place: a role's permissions, a binding, the groups a user
+   * is given. `field` names the request field that asked for them.
+   */
+  async requireCanGrant(principal: Principal, wanted: Rights[], field: string) {
+    const missing = missingRights(principal, await this.grants(principal), wanted);
+    if (missing.length > 0) {
+      throw new KubeOpsError(
+        'permission_not_held',
+        403,
+        `${field}: would grant ${describeRights(missing)}, which you do not hold yourself`,
+        { details: { field, missing } },
+      );
+    }
+  }
+
+  /** Refuses (403 permission_not_held) permissions the principal holds nowhere, e.g. API token scopes. */
+  async requireHeld(principal: Principal, permissions: string[], field: string) {
+    const unheld = unheldPermissions(principal, await this.grants(principal), permissions);
+    if (unheld.length > 0) {
+      throw new KubeOpsError(
+        'permission_not_held',
+        403,
+        `${field}: you do not hold ${unheld.join(', ')}`,
+        { details: { field, missing: unheld } },
+      );
+    }
+  }
+
   async require(
     principal: Principal | undefined,
     permission: string,
@@ -134,6 +208,12 @@ export class Authorizer {
       );
     }
   }
+}
+
+/** The caller of a route that requires signing in (the hook has authenticated them). */
+export function principalOf(request: { principal: Principal | undefined }): Principal {
+  if (!request.principal) throw unauthenticated();
+  return request.principal;
 }
 
 /**

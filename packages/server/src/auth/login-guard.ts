@@ -1,6 +1,8 @@
 import type { Database } from '../store/database.js';
 import { tooManyRequests } from '../core/errors.js';
 
+type Counter = { key: string; max: number };
+
 export interface LockoutPolicy {
   maxFailuresPerAccount: number;
   maxFailuresPerIp: number;
@@ -18,19 +20,47 @@ export class LoginGuard {
     private readonly policy: LockoutPolicy,
   ) {}
 
-  private keys(username: string, ip: string) {
+  private keys(username: string, ip: string): Counter[] {
     return [
       { key: `account:${username.toLowerCase()}`, max: this.policy.maxFailuresPerAccount },
       { key: `ip:${ip}`, max: this.policy.maxFailuresPerIp },
     ];
   }
 
+  /**
+   * Second-factor failures count apart from password failures, per account
+   * (by id) and per address: a right password clears only the password
+   * counter, so knowing it does not buy unlimited guesses at the code.
+   */
+  private mfaKeys(userId: string, ip: string): Counter[] {
+    return [
+      { key: `mfa:${userId}`, max: this.policy.maxFailuresPerAccount },
+      { key: `ip:${ip}`, max: this.policy.maxFailuresPerIp },
+    ];
+  }
+
   /** Throws 429 with Retry-After while the account or the IP is locked. */
-  async check(username: string, ip: string): Promise<void> {
+  check(username: string, ip: string): Promise<void> {
+    return this.checkKeys(this.keys(username, ip));
+  }
+
+  checkMfa(userId: string, ip: string): Promise<void> {
+    return this.checkKeys(this.mfaKeys(userId, ip));
+  }
+
+  recordFailure(username: string, ip: string): Promise<void> {
+    return this.recordKeys(this.keys(username, ip));
+  }
+
+  recordMfaFailure(userId: string, ip: string): Promise<void> {
+    return this.recordKeys(this.mfaKeys(userId, ip));
+  }
+
+  private async checkKeys(counters: Counter[]): Promise<void> {
     const { rows } = await this.db.query<{ key: string; retry: number }>(
       `SELECT key, ceil(extract(epoch FROM locked_until - now()))::int AS retry FROM login_failures
        WHERE key = ANY($1::text[]) AND locked_until > now() ORDER BY locked_until DESC`,
-      [this.keys(username, ip).map((k) => k.key)],
+      [counters.map((k) => k.key)],
     );
     const locked = rows[0];
     if (locked) {
@@ -43,8 +73,8 @@ export class LoginGuard {
     }
   }
 
-  async recordFailure(username: string, ip: string): Promise<void> {
-    for (const { key, max } of this.keys(username, ip)) {
+  private async recordKeys(counters: Counter[]): Promise<void> {
+    for (const { key, max } of counters) {
       const { rows } = await this.db.query<{ failures: number }>(
         `INSERT INTO login_failures (key, failures, window_started_at) VALUES ($1, 1, now())
          ON CONFLICT (key) DO UPDATE SET
@@ -65,11 +95,20 @@ export class LoginGuard {
     }
   }
 
-  /** A successful sign-in clears the account's counter (not the IP's: one good password must not unlock a spraying address). */
-  async recordSuccess(username: string): Promise<void> {
+  /** A right password clears the account's password counter (not the IP's: one good password must not unlock a spraying address; nor the MFA one). */
+  recordSuccess(username: string): Promise<void> {
+    return this.clear(`account:${username.toLowerCase()}`);
+  }
+
+  /** A right second factor clears the account's MFA counter. */
+  recordMfaSuccess(userId: string): Promise<void> {
+    return this.clear(`mfa:${userId}`);
+  }
+
+  private async clear(key: string): Promise<void> {
     await this.db.query(
       'DELETE FROM login_failures WHERE key = $1 AND (locked_until IS NULL OR locked_until < now())',
-      [`account:${username.toLowerCase()}`],
+      [key],
     );
   }
 }

@@ -3,6 +3,7 @@ import type { Database } from '../store/database.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { KubeOpsError } from '../core/errors.js';
 import { base32Encode, generateTotpSecret, matchTotp, otpauthUrl } from './totp.js';
+import { MfaChallengeStore } from './mfa-challenges.js';
 import { hashToken } from './sessions.js';
 import type { UserRecord, UserStore } from './users.js';
 
@@ -13,11 +14,16 @@ const normalise = (code: string) => code.replace(/[\s-]/g, '').toUpperCase();
 
 /** TOTP enrolment and verification, with one-time recovery codes. */
 export class MfaService {
+  /** Step tokens between the password and the second factor. */
+  readonly challenges: MfaChallengeStore;
+
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly users: UserStore,
-  ) {}
+  ) {
+    this.challenges = new MfaChallengeStore(db);
+  }
 
   /** Starts enrolment: the secret is kept pending until the user proves their app produces codes. */
   async begin(user: UserRecord): Promise<{ secret: string; otpauthUrl: string }> {

@@ -1,14 +1,20 @@
 import * as oidc from 'openid-client';
+import { Value } from '@sinclair/typebox/value';
+import { GroupName, MAX_GROUPS } from '@kubeops/contracts';
 import type { Config } from '../core/config.js';
 import { KubeOpsError } from '../core/errors.js';
 import type { TokenSigner } from './token-signer.js';
 
 export interface OidcIdentity {
+  /** `<issuer>|<sub>`: what identifies the user (see kubernetesUsername). */
   subject: string;
+  /** For display and the audit log only: a claim the user may be able to choose. */
   username: string;
   email: string | undefined;
   displayName: string | undefined;
   groups: string[];
+  /** Claimed groups refused by validGroups, for the caller to warn about. */
+  droppedGroups: string[];
 }
 
 const STATE_TTL_SECONDS = 600;
@@ -19,11 +25,34 @@ function stringClaim(claims: Record<string, unknown>, name: string): string | un
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-function groupsClaim(claims: Record<string, unknown>, name: string): string[] | undefined {
+function groupsClaim(claims: Record<string, unknown>, name: string): unknown[] | undefined {
   const value = claims[name];
-  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === 'string');
+  if (Array.isArray(value)) return value as unknown[];
   if (typeof value === 'string') return [value];
   return undefined;
+}
+
+/**
+ * A provider's groups held to the rules of local groups (GroupName: pattern
+ * and length, at most MAX_GROUPS): anything else is dropped and reported, so
+ * a provider cannot hand KubeOps a group the API would refuse.
+ */
+export function validGroups(claimed: unknown[]): { groups: string[]; dropped: string[] } {
+  const groups: string[] = [];
+  const dropped: string[] = [];
+  for (const group of claimed) {
+    if (typeof group === 'string' && Value.Check(GroupName, group) && groups.length < MAX_GROUPS) {
+      if (!groups.includes(group)) groups.push(group);
+    } else {
+      dropped.push(typeof group === 'string' ? group.slice(0, 200) : JSON.stringify(group));
+    }
+  }
+  return { groups, dropped };
+}
+
+/** The email only when the provider says it verified it: anyone can type an unverified one. */
+function verifiedEmail(claims: Record<string, unknown>): string | undefined {
+  return claims.email_verified === true ? stringClaim(claims, 'email') : undefined;
 }
 
 /**
@@ -132,12 +161,18 @@ export class OidcClient {
       claims = { ...info, ...idClaims };
     }
     const subject = String(idClaims.sub);
+    const email = verifiedEmail(claims);
+    const { groups, dropped } = validGroups(groupsClaim(claims, groupsName) ?? []);
     return {
       subject: `${this.config.oidc.issuer}|${subject}`,
-      username: stringClaim(claims, usernameClaim) ?? stringClaim(claims, 'email') ?? subject,
-      email: stringClaim(claims, 'email'),
+      username:
+        (usernameClaim === 'email' ? email : stringClaim(claims, usernameClaim)) ??
+        email ??
+        subject,
+      email,
       displayName: stringClaim(claims, 'name'),
-      groups: groupsClaim(claims, groupsName) ?? [],
+      groups,
+      droppedGroups: dropped,
     };
   }
 }

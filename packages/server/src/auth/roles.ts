@@ -110,6 +110,36 @@ export class RoleStore {
     return rows.map(toBinding);
   }
 
+  async binding(id: string): Promise<RoleBinding> {
+    const { rows } = await this.db.query<BindingRow>(
+      `SELECT id, role, subject_kind, subject, cluster, namespace, created_at FROM role_bindings WHERE id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw notFound('role binding', id);
+    return toBinding(rows[0]);
+  }
+
+  /**
+   * The user a binding's subject names: their id, or their username (what a
+   * person naturally types). A binding to nobody would be stored and silently
+   * grant nothing, so an unknown user is refused.
+   */
+  async resolveUserSubject(subject: string): Promise<string> {
+    const { rows } = await this.db.query<{ id: string }>(
+      'SELECT id FROM users WHERE id = $1 OR username = $1 ORDER BY (id = $1) DESC LIMIT 1',
+      [subject],
+    );
+    if (!rows[0]) {
+      throw new KubeOpsError(
+        'unknown_subject',
+        422,
+        `body.subject: no user has the id or username ${JSON.stringify(subject)}`,
+        { details: { field: 'body.subject' } },
+      );
+    }
+    return rows[0].id;
+  }
+
   async bind(request: RoleBindingCreateRequest): Promise<RoleBinding> {
     if (request.namespace && !request.cluster) {
       throw invalidInput('body.namespace', 'a namespace binding needs a cluster as well');
@@ -117,6 +147,9 @@ export class RoleStore {
     await this.get(request.role).catch(() => {
       throw invalidInput('body.role', `role ${request.role} does not exist`);
     });
+    if (request.subjectKind === 'user') {
+      request = { ...request, subject: await this.resolveUserSubject(request.subject) };
+    }
     try {
       const { rows } = await this.db.query<BindingRow>(
         `INSERT INTO role_bindings (role, subject_kind, subject, cluster, namespace) VALUES ($1, $2, $3, $4, $5)

@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { User } from '@kubeops/contracts';
 import type { Database, Queryable } from '../store/database.js';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../store/database.js';
-import { conflict, notFound } from '../core/errors.js';
+import { conflict, KubeOpsError, notFound } from '../core/errors.js';
 import { hashPassword } from './passwords.js';
 
 export interface UserRecord extends User {
   passwordHash: string | null;
   oidcSubject: string | null;
   totpLastStep: number | null;
+  /** Signed in with a password someone else chose (the generated first one): change it before anything else. */
+  passwordChangeRequired: boolean;
 }
 
 type Row = {
@@ -23,11 +26,12 @@ type Row = {
   mfa_enabled: boolean;
   mfa_required: boolean;
   totp_last_step: string | null;
+  password_change_required: boolean;
   created_at: Date;
 };
 
 const COLUMNS = `id, username, display_name, email, source, oidc_subject, password_hash, groups, disabled,
-  mfa_enabled, mfa_required, totp_last_step::text AS totp_last_step, created_at`;
+  mfa_enabled, mfa_required, totp_last_step::text AS totp_last_step, password_change_required, created_at`;
 
 const toRecord = (row: Row): UserRecord => ({
   id: row.id,
@@ -43,6 +47,7 @@ const toRecord = (row: Row): UserRecord => ({
   passwordHash: row.password_hash,
   oidcSubject: row.oidc_subject,
   totpLastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
+  passwordChangeRequired: row.password_change_required,
 });
 
 /** The public view of a user: never the password hash. */
@@ -67,6 +72,7 @@ export interface NewUser {
   groups?: string[] | undefined;
   source?: 'local' | 'oidc';
   oidcSubject?: string;
+  passwordChangeRequired?: boolean;
 }
 
 export class UserStore {
@@ -107,8 +113,8 @@ export class UserStore {
     const passwordHash = user.password === undefined ? null : await hashPassword(user.password);
     try {
       const { rows } = await tx.query<Row>(
-        `INSERT INTO users (username, display_name, email, groups, source, oidc_subject, password_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        `INSERT INTO users (username, display_name, email, groups, source, oidc_subject, password_hash, password_change_required)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
         [
           user.username,
           user.displayName ?? null,
@@ -117,6 +123,7 @@ export class UserStore {
           user.source ?? 'local',
           user.oidcSubject ?? null,
           passwordHash,
+          user.passwordChangeRequired ?? false,
         ],
       );
       return toRecord(rows[0]!);
@@ -157,9 +164,10 @@ export class UserStore {
     return this.require(id);
   }
 
+  /** Sets a password; one the user chose themselves ends any forced change. */
   async setPassword(id: string, password: string): Promise<void> {
     const { rowCount } = await this.db.query(
-      'UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1',
+      'UPDATE users SET password_hash = $2, password_change_required = false, updated_at = now() WHERE id = $1',
       [id, await hashPassword(password)],
     );
     if (rowCount === 0) throw notFound('user', id);
@@ -195,6 +203,34 @@ export class UserStore {
       );
       return this.require(existing.id);
     }
-    return this.create({ username, source: 'oidc', oidcSubject: subject, ...claims });
+    // The username is only a display name for an OIDC user (the cluster knows
+    // them by issuer and sub), but it is unique here: a second provider user
+    // with the same preferred_username, or one named like a local user, gets
+    // the name with a suffix derived from their subject instead of failing.
+    const suffix = createHash('sha256').update(subject).digest('hex');
+    for (const candidate of [
+      username,
+      `${username}-${suffix.slice(0, 6)}`,
+      `oidc-${suffix.slice(0, 16)}`,
+    ]) {
+      try {
+        return await this.create({
+          username: candidate,
+          source: 'oidc',
+          oidcSubject: subject,
+          displayName: claims.displayName,
+          email: claims.email,
+          groups: claims.groups,
+        });
+      } catch (error) {
+        if (!(error instanceof KubeOpsError && error.code === 'conflict')) throw error;
+        // The same subject signing in twice at once: the other request created it.
+        const raced = await this.byOidcSubject(subject);
+        if (raced) return raced;
+      }
+    }
+    throw conflict(`No free username for the single sign-on user ${username}`, {
+      field: 'username',
+    });
   }
 }

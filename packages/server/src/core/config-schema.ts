@@ -26,6 +26,19 @@ export type Target = (typeof TARGETS)[number];
  * auth.lockout.maxFailuresPerAccount ← KUBEOPS_AUTH_LOCKOUT_MAX_FAILURES_PER_ACCOUNT),
  * and for a few from command-line flags.
  */
+/**
+ * What KubeOps puts before every user and group it impersonates. Never empty
+ * (a user or IdP group could then be named like any cluster group) and never
+ * under `system:`, which Kubernetes keeps for its own users and groups
+ * (`system:masters` is cluster-admin).
+ */
+const ImpersonationPrefix = Type.String({
+  default: 'kubeops:',
+  minLength: 1,
+  pattern: '^(?!system:)',
+  errorMessage: 'must not be empty nor start with "system:" (reserved by Kubernetes)',
+});
+
 export const ConfigSchema = Obj({
   dataDir: Type.String({ minLength: 1, default: './.kubeops' }),
   targets: Type.Array(Type.Union(TARGETS.map((t) => Type.Literal(t))), {
@@ -128,8 +141,8 @@ export const ConfigSchema = Obj({
       lockoutSeconds: Seconds(900),
     }),
     impersonation: Obj({
-      userPrefix: Type.String({ default: 'kubeops:' }),
-      groupPrefix: Type.String({ default: 'kubeops:' }),
+      userPrefix: ImpersonationPrefix,
+      groupPrefix: ImpersonationPrefix,
     }),
   }),
   oidc: Obj({

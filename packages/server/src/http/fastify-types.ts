@@ -31,3 +31,5 @@ declare module 'fastify' {
     allowDuringMfaEnrolment?: boolean;
   }
 }
+    /** Usable by a user who must change a password they did not choose (see UserRecord.passwordChangeRequired). */
+    allowDuringPasswordChange?: boolean;

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
+  GroupName,
   LoginRequest,
+  MAX_GROUPS,
   LoginResponse,
   MfaLoginRequest,
   OidcStatus,
@@ -65,13 +67,12 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
       },
     },
     async (request, reply) => {
-      const { user, session } = await auth.completeMfa(
-        request.body.mfaToken,
-        request.body,
-        request.ip,
-      );
-      request.audit.actor = user.username;
-      request.audit.actorId = user.id;
+      const challenge = await auth.openMfaChallenge(request.body.mfaToken);
+      // Known before the code is checked, so a wrong code is audited under its user.
+      request.audit.actor = challenge.user.username;
+      request.audit.actorId = challenge.user.id;
+      request.audit.details = { method: request.body.code ? 'totp' : 'recovery_code' };
+      const { session } = await auth.completeMfa(challenge, request.body, request.ip);
       request.audit.details = {
         sessionId: session.sessionId,
         method: request.body.code ? 'totp' : 'recovery_code',
@@ -177,6 +178,16 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
       try {
         const callbackUrl = new URL(request.url, config.http.publicUrl);
         const identity = await ctx.oidc.finish(callbackUrl, request.cookies[OIDC_STATE_COOKIE]);
+        if (identity.droppedGroups.length > 0) {
+          request.log.warn(
+            {
+              event: 'oidc_groups_dropped',
+              subject: identity.subject,
+              groups: identity.droppedGroups,
+            },
+            `The provider sent ${identity.droppedGroups.length} group name(s) KubeOps does not accept (pattern ${GroupName.pattern}, at most ${GroupName.maxLength} characters, at most ${MAX_GROUPS} groups); they were ignored`,
+          );
+        }
         const user = await ctx.users.upsertOidc(identity.subject, identity.username, identity);
         if (user.disabled) throw new KubeOpsError('user_disabled', 403, 'This account is disabled');
         const session = await auth.issue(user, 'oidc');
@@ -188,7 +199,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext): vo
           actor: user.username,
           actorId: user.id,
           statusCode: 302,
-          details: { sessionId: session.sessionId, groups: identity.groups },
+          details: {
+            sessionId: session.sessionId,
+            groups: identity.groups,
+            ...(identity.droppedGroups.length > 0 ? { droppedGroups: identity.droppedGroups } : {}),
+          },
         });
         return reply.redirect('/', 302);
       } catch (error) {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -16,19 +17,14 @@ import {
   TotpVerifyRequest,
 } from '@kubeops/contracts';
 import type { ServerContext } from '../../context.js';
-import { KubeOpsError, unauthenticated } from '../../core/errors.js';
-import type { Principal } from '../authorizer.js';
-import { verifyPassword } from '../passwords.js';
+import { KubeOpsError } from '../../core/errors.js';
+import { principalOf, type Principal } from '../authorizer.js';
+import { initialPasswordFile } from '../bootstrap.js';
 import { errorResponses } from '../../http/error-responses.js';
 
 const errors = errorResponses(400, 401, 403);
 const tags = ['me'];
 const enrolment = { allowDuringMfaEnrolment: true };
-
-function principalOf(request: { principal: Principal | undefined }): Principal {
-  if (!request.principal) throw unauthenticated();
-  return request.principal;
-}
 
 function sessionOnly(principal: Principal, what: string): void {
   if (principal.authMethod !== 'session') {
@@ -83,7 +79,7 @@ export function registerMeRoutes(app: FastifyInstance, ctx: ServerContext): void
   api.post(
     '/api/v1/me/password',
     {
-      config: { auditAction: 'me.change_password' },
+      config: { auditAction: 'me.change_password', allowDuringPasswordChange: true },
       schema: { tags, body: ChangePasswordRequest, response: { 204: Type.Null(), ...errors } },
     },
     async (request, reply) => {
@@ -96,12 +92,25 @@ export function registerMeRoutes(app: FastifyInstance, ctx: ServerContext): void
           409,
           'This account signs in through single sign-on and has no password',
         );
-      if (!(await verifyPassword(user.passwordHash, request.body.currentPassword))) {
-        throw new KubeOpsError('invalid_credentials', 400, 'body.currentPassword: is wrong', {
-          details: { field: 'body.currentPassword' },
-        });
+      await ctx.auth.recheckPassword(
+        user,
+        request.body.currentPassword,
+        request.ip,
+        'body.currentPassword',
+      );
+      if (request.body.newPassword === request.body.currentPassword) {
+        throw new KubeOpsError(
+          'password_unchanged',
+          400,
+          'body.newPassword: must differ from the current password',
+          { details: { field: 'body.newPassword' } },
+        );
       }
       await ctx.users.setPassword(user.id, request.body.newPassword);
+      if (user.passwordChangeRequired) {
+        // The generated first password is spent: nothing should keep a copy of it.
+        rmSync(initialPasswordFile(ctx.config.dataDir), { force: true });
+      }
       await ctx.auth.sessions.revokeAllForUser(
         user.id,
         'password_changed',
@@ -148,7 +157,14 @@ export function registerMeRoutes(app: FastifyInstance, ctx: ServerContext): void
       config: { auditAction: 'me.mfa_disable' },
       schema: {
         tags,
-        body: Type.Object({ password: Password }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            password: Password,
+            code: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+            recoveryCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 204: Type.Null(), ...errors },
       },
     },
@@ -156,11 +172,9 @@ export function registerMeRoutes(app: FastifyInstance, ctx: ServerContext): void
       const principal = principalOf(request);
       sessionOnly(principal, 'Disabling MFA');
       const user = await ctx.users.require(principal.userId);
-      if (!(await verifyPassword(user.passwordHash, request.body.password))) {
-        throw new KubeOpsError('invalid_credentials', 400, 'body.password: is wrong', {
-          details: { field: 'body.password' },
-        });
-      }
+      await ctx.auth.recheckPassword(user, request.body.password, request.ip, 'body.password');
+      // A session alone (say, one left open) must not be enough to remove the second factor.
+      if (user.mfaEnabled) await ctx.auth.recheckSecondFactor(user, request.body, request.ip);
       if (user.mfaRequired || (await ctx.auth.mfaRequiredForAll())) {
         throw new KubeOpsError(
           'mfa_required',
@@ -192,6 +206,7 @@ export function registerMeRoutes(app: FastifyInstance, ctx: ServerContext): void
     async (request, reply) => {
       const principal = principalOf(request);
       sessionOnly(principal, 'Creating an API token');
+      await ctx.authorizer.requireHeld(principal, request.body.scopes, 'body.scopes');
       const created = await ctx.auth.apiTokens.create(
         principal.userId,
         request.body.name,

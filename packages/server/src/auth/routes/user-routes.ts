@@ -13,12 +13,21 @@ import {
 import type { ServerContext } from '../../context.js';
 import { KubeOpsError } from '../../core/errors.js';
 import { MFA_REQUIRED_SETTING } from '../auth-service.js';
-import { requirePermission } from '../authorizer.js';
+import { principalOf, requirePermission } from '../authorizer.js';
 import { publicUser } from '../users.js';
 import { errorResponses } from '../../http/error-responses.js';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
 const tags = ['users'];
+
+/**
+ * After a password reset, an MFA reset or disabling: whoever held the account
+ * before (a session, or an API token minted with it) loses it.
+ */
+async function revokeCredentials(ctx: ServerContext, userId: string, reason: string) {
+  await ctx.auth.sessions.revokeAllForUser(userId, reason);
+  await ctx.auth.apiTokens.revokeAllForUser(userId);
+}
 
 /** User administration and the sign-in settings (require MFA for everyone). */
 export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -43,6 +52,17 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
     },
     async (request, reply) => {
       request.audit.target = { kind: 'User', name: request.body.username };
+      if (request.body.groups?.length) {
+        await ctx.authorizer.requireCanGrant(
+          principalOf(request),
+          await ctx.authorizer.grantsOfUser({
+            id: '',
+            groups: request.body.groups,
+            source: 'local',
+          }),
+          'body.groups',
+        );
+      }
       const user = await ctx.users.create(request.body);
       return reply.code(201).send(publicUser(user));
     },
@@ -73,8 +93,18 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
       if (request.body.disabled && before.id === request.principal?.userId) {
         throw new KubeOpsError('cannot_disable_self', 409, 'You cannot disable your own account');
       }
+      const principal = principalOf(request);
+      await ctx.authorizer.requireOutranks(principal, before);
+      if (request.body.groups) {
+        // The groups' bindings are rights given to the user.
+        await ctx.authorizer.requireCanGrant(
+          principal,
+          await ctx.authorizer.grantsOfUser({ ...before, groups: request.body.groups }),
+          'body.groups',
+        );
+      }
       const user = await ctx.users.update(before.id, request.body);
-      if (request.body.disabled) await ctx.auth.sessions.revokeAllForUser(user.id, 'user_disabled');
+      if (request.body.disabled) await revokeCredentials(ctx, user.id, 'user_disabled');
       return publicUser(user);
     },
   );
@@ -91,6 +121,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
       request.audit.target = { kind: 'User', name: user.username };
       if (user.id === request.principal?.userId)
         throw new KubeOpsError('cannot_delete_self', 409, 'You cannot delete your own account');
+      await ctx.authorizer.requireOutranks(principalOf(request), user);
       await ctx.db.transaction(async (tx) => {
         await tx.query(`DELETE FROM role_bindings WHERE subject_kind = 'user' AND subject = $1`, [
           user.id,
@@ -123,8 +154,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
           409,
           'This account signs in through single sign-on and has no password',
         );
+      await ctx.authorizer.requireOutranks(principalOf(request), user);
       await ctx.users.setPassword(user.id, request.body.password);
-      await ctx.auth.sessions.revokeAllForUser(user.id, 'password_reset');
+      await revokeCredentials(ctx, user.id, 'password_reset');
       return reply.code(204).send(null);
     },
   );
@@ -139,8 +171,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request, reply) => {
       const user = await ctx.users.require(request.params.id);
       request.audit.target = { kind: 'User', name: user.username };
+      await ctx.authorizer.requireOutranks(principalOf(request), user);
       await ctx.auth.mfa.disable(user.id);
-      await ctx.auth.sessions.revokeAllForUser(user.id, 'mfa_reset');
+      await revokeCredentials(ctx, user.id, 'mfa_reset');
       return reply.code(204).send(null);
     },
   );

@@ -4,6 +4,8 @@ import { clusterMigrations } from '../../clusters/migrations.js';
 import { inspectorMigrations } from '../../inspector/migrations.js';
 import { aiMigrations } from './ai.js';
 import { logBaselineMigrations } from './log-baselines.js';
+import { identityMigrations } from './identity.js';
+import { websocketTicketMigrations } from '../../http/websocket-tickets.js';
 import { backupMigrations } from '../../backup/migrations.js';
 import { cdcMigrations } from '../../cdc/migrations.js';
 
@@ -14,6 +16,7 @@ import { cdcMigrations } from '../../cdc/migrations.js';
 export const MIGRATIONS: MigrationSet[] = [
   coreMigrations,
   clusterMigrations,
+  identityMigrations,
   inspectorMigrations,
   aiMigrations,
   logBaselineMigrations,
