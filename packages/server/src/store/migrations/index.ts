@@ -5,7 +5,6 @@ import { inspectorMigrations } from '../../inspector/migrations.js';
 import { aiMigrations } from './ai.js';
 import { logBaselineMigrations } from './log-baselines.js';
 import { identityMigrations } from './identity.js';
-import { websocketTicketMigrations } from '../../http/websocket-tickets.js';
 import { backupMigrations } from '../../backup/migrations.js';
 import { cdcMigrations } from '../../cdc/migrations.js';
 
