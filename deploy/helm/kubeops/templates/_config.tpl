@@ -185,15 +185,26 @@ KUBEOPS_STORAGE_S3_PREFIX: {{ . | quote }}
 KUBEOPS_STORAGE_AZURE_ACCOUNT: {{ .accountName | quote }}
 KUBEOPS_STORAGE_AZURE_CONTAINER: {{ .container | quote }}
 KUBEOPS_STORAGE_AZURE_ENDPOINT: {{ default (printf "https://%s.blob.core.windows.net" .accountName) .endpoint | quote }}
+{{- with .prefix }}
+KUBEOPS_STORAGE_AZURE_PREFIX: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- else if eq $v.storage.type "gcs" }}
 KUBEOPS_STORAGE_GCS_BUCKET: {{ $v.storage.gcs.bucket | quote }}
 {{- with $v.storage.gcs.projectId }}
 KUBEOPS_STORAGE_GCS_PROJECT: {{ . | quote }}
 {{- end }}
+{{- with $v.storage.gcs.prefix }}
+KUBEOPS_STORAGE_GCS_PREFIX: {{ . | quote }}
+{{- end }}
 {{- with include "kubeops.gcsCredentialsFile" . }}
 GOOGLE_APPLICATION_CREDENTIALS: {{ . | quote }}
 {{- end }}
+{{- end }}
+{{- with $v.backup.schedule }}
+KUBEOPS_BACKUP_SCHEDULE: {{ . | quote }}
+KUBEOPS_BACKUP_TIMEZONE: {{ $v.backup.timezone | quote }}
+KUBEOPS_BACKUP_KEEP: {{ $v.backup.keep | quote }}
 {{- end }}
 {{- range $name, $value := $v.app.config }}
 {{ $name }}: {{ $value | toString | quote }}
