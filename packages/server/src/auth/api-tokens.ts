@@ -87,4 +87,17 @@ export class ApiTokenStore {
     const row = rows[0];
     return row && { tokenId: row.id, userId: row.user_id, scopes: row.scopes };
   }
+
+  /** A token already presented once (e.g. for a WebSocket), checked again: still unrevoked and unexpired? */
+  async live(
+    tokenId: string,
+  ): Promise<{ userId: string; scopes: string[]; expiresAt: Date } | undefined> {
+    const { rows } = await this.db.query<{ user_id: string; scopes: string[]; expires_at: Date }>(
+      `SELECT user_id, scopes, expires_at FROM api_tokens
+       WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()`,
+      [tokenId],
+    );
+    const row = rows[0];
+    return row && { userId: row.user_id, scopes: row.scopes, expiresAt: new Date(row.expires_at) };
+  }
 }

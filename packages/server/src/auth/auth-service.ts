@@ -230,6 +230,44 @@ export class AuthService {
     return user;
   }
 
+  /**
+   * What a session or API token grants now, and until when: undefined once the
+   * session ended, the token was revoked or expired, or the user was disabled.
+   * Long-lived connections (WebSockets) ask again on every check, so they end
+   * with the session instead of living on from the moment they were opened.
+   */
+  async currentAccess(
+    holder: Pick<Principal, 'userId' | 'authMethod' | 'sessionId' | 'tokenId'>,
+  ): Promise<{ principal: Principal; until: Date } | undefined> {
+    const user = await this.users.byId(holder.userId);
+    if (!user || user.disabled) return undefined;
+    if (holder.authMethod === 'api_token') {
+      const token = holder.tokenId ? await this.apiTokens.live(holder.tokenId) : undefined;
+      if (!token || token.userId !== user.id) return undefined;
+      const principal = principalOf(user, {
+        authMethod: 'api_token',
+        sessionId: null,
+        tokenId: holder.tokenId,
+        scopes: token.scopes,
+        mfaEnrolmentRequired: false,
+      });
+      return { principal, until: token.expiresAt };
+    }
+    const until = holder.sessionId
+      ? await this.sessions.liveUntil(holder.sessionId, user.id)
+      : undefined;
+    if (!until) return undefined;
+    const principal = principalOf(user, {
+      authMethod: 'session',
+      sessionId: holder.sessionId,
+      tokenId: null,
+      scopes: null,
+      mfaEnrolmentRequired: await this.mustEnrolMfa(user),
+      passwordChangeRequired: user.passwordChangeRequired,
+    });
+    return { principal, until };
+  }
+
   async logout(sessionId: string): Promise<void> {
     await this.sessions.revoke(sessionId, 'logout');
   }

@@ -111,6 +111,15 @@ export class SessionStore {
     return rows.length > 0;
   }
 
+  /** Until when a session family lasts, if it is still live: what a long-lived connection under it may not outlive. */
+  async liveUntil(familyId: string, userId: string): Promise<Date | undefined> {
+    const { rows } = await this.db.query<{ expires_at: Date }>(
+      `SELECT expires_at FROM session_families WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()`,
+      [familyId, userId],
+    );
+    return rows[0] && new Date(rows[0].expires_at);
+  }
+
   /** The family a refresh token belongs to, so logout can end it even when the token is spent. */
   async familyOf(refreshToken: string): Promise<string | undefined> {
     const { rows } = await this.db.query<{ family_id: string }>(

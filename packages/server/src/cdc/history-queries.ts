@@ -83,7 +83,10 @@ function scopeConditions(filter: ScopeFilter, where: Conditions): void {
       : `${base} AND c.namespace = ANY(${where.param(v.namespaces)}::text[]))`;
   });
   where.add(visible.length ? `(${visible.join(' OR ')})` : 'false');
-  if (filter.namespaces?.length)
+  // One namespace as an equality, so the (cluster, namespace, observed_at) index also gives the order.
+  if (filter.namespaces?.length === 1)
+    where.add(`c.namespace = ${where.param(filter.namespaces[0])}`);
+  else if (filter.namespaces?.length)
     where.add(`c.namespace = ANY(${where.param(filter.namespaces)}::text[])`);
   if (filter.kinds?.length) where.add(`c.kind = ANY(${where.param(filter.kinds)}::text[])`);
   if (filter.since)

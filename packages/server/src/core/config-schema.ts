@@ -74,6 +74,18 @@ export const ConfigSchema = Obj({
     corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     webRoot: Type.Optional(Type.String({ minLength: 1 })),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+    /** Every WebSocket (live resources, exec, logs). */
+    webSocket: Obj({
+      /** Largest frame a client may send; a bigger one closes the socket (1009). */
+      maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 65536 }),
+      /** Messages a socket may send per second, with bursts up to messageBurst; more closes it (1008). */
+      messagesPerSecond: Type.Integer({ minimum: 1, default: 50 }),
+      messageBurst: Type.Integer({ minimum: 1, default: 200 }),
+      /** How often an open socket's session, user and grants are checked again (revocations also close it at once). */
+      accessCheckSeconds: Seconds(30),
+      /** Lifetime of the single-use ticket a socket URL carries (POST /api/v1/ws-tickets). */
+      ticketTtlSeconds: Type.Integer({ minimum: 5, maximum: 300, default: 30 }),
+    }),
     shutdownGraceSeconds: Seconds(25),
   }),
   /** Change history: what the cdc target captures from every registered cluster, and how long it is kept. */

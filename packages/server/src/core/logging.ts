@@ -34,12 +34,58 @@ export const REDACTED_PATHS = [
   'config.storage.azure.accountKey',
 ];
 
+/** Query parameters whose values are credentials (tokens, tickets, passwords, OIDC codes and signatures). */
+const SECRET_QUERY_KEY = /token|ticket|password|passwd|secret|key|code|signature|credential|auth/i;
+
+/**
+ * A URL as it may be logged: the value of every credential-like query
+ * parameter replaced, so a token a client puts in a URL stays out of the logs.
+ */
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const query = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      let key = pair.slice(0, eq);
+      try {
+        key = decodeURIComponent(key.replace(/\+/g, ' '));
+      } catch {
+        // a malformed escape: match the raw key
+      }
+      return SECRET_QUERY_KEY.test(key) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, at)}?${query}`;
+}
+
+/** Fastify's request serializer, with the URL's credentials removed. */
+function requestForLog(req: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: 'kubeops' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { req: requestForLog },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

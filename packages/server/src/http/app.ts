@@ -19,6 +19,7 @@ import { STRING_FORMATS } from '../core/http-url.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
 import { API_ROUTE_MODULES, type RouteModule } from './routes.js';
 import { registerWebConsole } from './web-console.js';
+import { registerWebSocketGuard, registerWebSocketTicketRoute } from './websocket-guard.js';
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
@@ -108,7 +109,11 @@ export async function buildApp(
         context.ttl / 1000,
       ),
   });
-  await app.register(websocket);
+  // Before the websocket plugin: its hook must see every socket route's own handler.
+  const sockets = registerWebSocketGuard(app, ctx);
+  await app.register(websocket, {
+    options: { maxPayload: config.http.webSocket.maxPayloadBytes },
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -141,8 +146,9 @@ export async function buildApp(
   app.addSchema(ErrorBody);
 
   tracing?.register(app);
-  registerRequestHooks(app, ctx);
+  registerRequestHooks(app, ctx, sockets.tickets);
   registerHealthRoutes(app, ctx);
+  registerWebSocketTicketRoute(app, sockets.tickets);
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
     app.swagger(),
   );

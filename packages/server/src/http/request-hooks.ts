@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KubeOpsError, invalidInput, unauthenticated } from '../core/errors.js';
 import type { ServerContext } from '../context.js';
+import type { Principal } from '../auth/authorizer.js';
+import type { WebSocketTicketStore } from './websocket-tickets.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Reachable without signing in although they live under /api. */
@@ -21,14 +23,21 @@ function needsAuthentication(request: FastifyRequest): boolean {
   return !PUBLIC_API_PATHS.some((p) => route === p || route.startsWith(`${p}/`));
 }
 
-/** Browsers cannot set headers on a WebSocket, so upgrades may carry the token as ?access_token=. */
-function authorizationOf(request: FastifyRequest): string | undefined {
-  if (request.headers.authorization) return request.headers.authorization;
-  if (request.headers.upgrade?.toLowerCase() === 'websocket') {
-    const token = new URL(request.url, 'http://localhost').searchParams.get('access_token');
-    if (token) return `Bearer ${token}`;
+/**
+ * Browsers cannot set headers on a WebSocket, so an upgrade may carry a
+ * single-use ticket (POST /api/v1/ws-tickets) as ?ticket=. Tokens never
+ * travel in a URL: URLs end up in access logs, proxies and browser history.
+ */
+function upgradeTicketOf(request: FastifyRequest): string | undefined {
+  if (request.headers.authorization) return undefined;
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return undefined;
+  const query = new URL(request.url, 'http://localhost').searchParams;
+  if (query.has('access_token')) {
+    throw unauthenticated(
+      'Tokens are not accepted in the URL; open the socket with ?ticket= from POST /api/v1/ws-tickets',
+    );
   }
-  return undefined;
+  return query.get('ticket') ?? undefined;
 }
 
 /** The path of the first string holding a NUL character, which no stored text may contain. */
@@ -44,7 +53,11 @@ export function nulCharacterPath(value: unknown, path: string): string | undefin
 }
 
 /** Request ids, authentication, latency metrics and the audit trail. */
-export function registerRequestHooks(app: FastifyInstance, ctx: ServerContext): void {
+export function registerRequestHooks(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  tickets: WebSocketTicketStore,
+): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('audit', undefined as never);
 
@@ -69,16 +82,34 @@ export function registerRequestHooks(app: FastifyInstance, ctx: ServerContext): 
     }
   });
 
+  /** The principal of the bearer token, or of the ticket an upgrade carries. */
+  async function principalOf(request: FastifyRequest): Promise<Principal | undefined> {
+    const ticket = upgradeTicketOf(request);
+    if (ticket === undefined) return ctx.auth.authenticate(request.headers.authorization);
+    const holder = await tickets.redeem(ticket);
+    const access = holder && (await ctx.auth.currentAccess(holder));
+    if (!access) throw unauthenticated('The ticket is unknown, expired or already used');
+    return access.principal;
+  }
+
   async function authenticate(request: FastifyRequest): Promise<void> {
     if (!needsAuthentication(request)) {
       // Public routes still learn who is calling when a valid token is sent.
-      request.principal = await ctx.auth
-        .authenticate(authorizationOf(request))
-        .catch(() => undefined);
+      request.principal = await principalOf(request).catch(() => undefined);
       return;
     }
-    request.principal = await ctx.auth.authenticate(authorizationOf(request));
+    request.principal = await principalOf(request);
     if (!request.principal) throw unauthenticated();
+    if (
+      request.principal.passwordChangeRequired &&
+      !request.routeOptions.config.allowDuringPasswordChange
+    ) {
+      throw new KubeOpsError(
+        'password_change_required',
+        403,
+        'Choose your own password first: POST /api/v1/me/password with the current one',
+      );
+    }
     if (
       request.principal.mfaEnrolmentRequired &&
       !request.routeOptions.config.allowDuringMfaEnrolment

@@ -1,3 +1,5 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import WebSocket from 'ws';
 import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
 
@@ -18,10 +20,19 @@ export interface ExecOptions {
 }
 
 /** What the browser and KubeOps say to each other on an exec socket (JSON text frames). */
-export type ExecClientMessage =
-  | { type: 'stdin'; data: string }
-  | { type: 'resize'; cols: number; rows: number }
-  | { type: 'close' };
+export const ExecClientMessage = Type.Union([
+  Type.Object({ type: Type.Literal('stdin'), data: Type.String({ maxLength: 16_384 }) }),
+  Type.Object({
+    type: Type.Literal('resize'),
+    cols: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    rows: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  }),
+  Type.Object({ type: Type.Literal('close') }),
+]);
+export type ExecClientMessage = Static<typeof ExecClientMessage>;
+
+/** Messages held while the API server's socket opens; a client sending more is not a terminal. */
+const MAX_HELD = 256;
 
 /**
  * Bridges a browser socket to the API server's exec endpoint as the user:
@@ -46,18 +57,23 @@ export function bridgeExec(
   const send = (message: unknown) =>
     browser.readyState === browser.OPEN && browser.send(JSON.stringify(message));
   browser.on('message', (raw) => {
-    let message: ExecClientMessage;
+    let message: unknown;
     try {
-      message = JSON.parse(String(raw)) as ExecClientMessage;
+      message = JSON.parse(String(raw));
     } catch {
+      message = undefined;
+    }
+    if (!Value.Check(ExecClientMessage, message)) {
       send({
         type: 'error',
-        message: 'send JSON: {"type":"stdin","data":"…"} or {"type":"resize","cols":80,"rows":24}',
+        message:
+          'send JSON: {"type":"stdin","data":"…"} (at most 16384 characters) or {"type":"resize","cols":80,"rows":24}',
       });
       return;
     }
     if (forward) forward(message);
-    else held.push(message);
+    else if (held.length < MAX_HELD) held.push(message);
+    else browser.close(1008, 'too many messages before the session started');
   });
   browser.on('close', () => (browserClosed = true));
   return connect().then(

@@ -4,6 +4,7 @@ import { LiveClientMessage } from '@kubeops/contracts';
 import type { Principal } from '../auth/authorizer.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import { KubeOpsError } from '../core/errors.js';
+import type { TrackedSocket } from '../http/socket-access.js';
 import type { LiveClusters } from './live-clusters.js';
 import { LiveSubscription } from './live-subscription.js';
 import { compileQuery } from './resource-query.js';
@@ -17,6 +18,8 @@ const MAX_SUBSCRIPTIONS = 100;
  */
 export class LiveSocket {
   private readonly subscriptions = new Map<string, LiveSubscription>();
+  /** The cluster of each subscription, checked again whenever the socket's access is. */
+  private readonly clusterOf = new Map<string, string>();
   private readonly heartbeat: NodeJS.Timeout;
   private alive = true;
 
@@ -25,7 +28,18 @@ export class LiveSocket {
     private readonly principal: Principal,
     private readonly clusters: LiveClusters,
     private readonly authorizer: Authorizer,
+    private readonly access?: TrackedSocket,
   ) {
+    // A subscription whose cluster the user may no longer read ends; the others go on.
+    access?.requireGrant(async (current) => {
+      for (const [id, cluster] of this.clusterOf) {
+        if (await this.authorizer.can(current, 'clusters:read', { cluster, anyNamespace: true }))
+          continue;
+        this.unsubscribe(id);
+        this.fail(id, new KubeOpsError('forbidden', 403, `No longer allowed to read ${cluster}`));
+      }
+      return true;
+    });
     socket.on('message', (data) => void this.receive(String(data)));
     socket.on('pong', () => (this.alive = true));
     socket.on('close', () => this.close());
@@ -67,7 +81,12 @@ export class LiveSocket {
       return this.fail(undefined, new KubeOpsError('invalid_request', 400, 'message: not JSON'));
     }
     if (!Value.Check(LiveClientMessage, message)) {
-      const first = [...Value.Errors(LiveClientMessage, message)][0];
+      // Name the field of the message type the client meant, not "not any of the types".
+      const meant =
+        LiveClientMessage.anyOf.find(
+          (variant) => variant.properties.type.const === (message as { type?: unknown }).type,
+        ) ?? LiveClientMessage;
+      const first = [...Value.Errors(meant, message)][0];
       return this.fail(
         (message as { id?: string }).id,
         new KubeOpsError(
@@ -79,12 +98,11 @@ export class LiveSocket {
       );
     }
     if (message.type === 'ping') return this.send('{"type":"pong"}');
-    if (message.type === 'unsubscribe') {
-      this.subscriptions.get(message.id)?.close();
-      this.subscriptions.delete(message.id);
-      return;
-    }
+    if (message.type === 'unsubscribe') return this.unsubscribe(message.id);
     const id = message.id;
+    // Every subscribe checks the session, user and grants as they are now, not as they were at connect.
+    const principal = this.access ? await this.access.refresh() : this.principal;
+    if (!principal) return;
     try {
       if (this.subscriptions.size >= MAX_SUBSCRIPTIONS && !this.subscriptions.has(id)) {
         throw new KubeOpsError(
@@ -93,14 +111,14 @@ export class LiveSocket {
           `A socket may hold ${MAX_SUBSCRIPTIONS} subscriptions`,
         );
       }
-      await this.authorizer.require(this.principal, 'clusters:read', {
+      await this.authorizer.require(principal, 'clusters:read', {
         cluster: message.cluster,
         anyNamespace: true,
       });
       const cluster = await this.clusters.get(message.cluster);
       const resource = await cluster.resolve(message.group, message.version, message.resource);
       const cache = cluster.cache(resource);
-      const [client] = await Promise.all([cluster.userClient(this.principal), cache.ready()]);
+      const [client] = await Promise.all([cluster.userClient(principal), cache.ready()]);
       const query = compileQuery({ ...message, limit: message.limit ?? 500 }, cache.columns);
       const subscription = new LiveSubscription(
         id,
@@ -114,17 +132,24 @@ export class LiveSocket {
       );
       this.subscriptions.get(id)?.close();
       this.subscriptions.set(id, subscription);
+      this.clusterOf.set(id, message.cluster);
       await subscription.start(message.resourceVersion);
     } catch (error) {
-      this.subscriptions.get(id)?.close();
-      this.subscriptions.delete(id);
+      this.unsubscribe(id);
       this.fail(id, error);
     }
+  }
+
+  private unsubscribe(id: string): void {
+    this.subscriptions.get(id)?.close();
+    this.subscriptions.delete(id);
+    this.clusterOf.delete(id);
   }
 
   close(): void {
     clearInterval(this.heartbeat);
     for (const s of this.subscriptions.values()) s.close();
     this.subscriptions.clear();
+    this.clusterOf.clear();
   }
 }

@@ -36,7 +36,8 @@ const ExecQuery = Type.Object(
       default: ['sh'],
     }),
     tty: Type.Optional(Type.Boolean({ default: true })),
-    access_token: Type.Optional(Type.String()),
+    /** The single-use ticket from POST /api/v1/ws-tickets (browsers cannot send headers on a socket). */
+    ticket: Type.Optional(Type.String({ maxLength: 128 })),
   },
   { additionalProperties: false },
 );

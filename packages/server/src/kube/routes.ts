@@ -335,7 +335,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
   );
 }
 
-/** The multiplexed live socket, `/api/v1/ws`; authenticated like every /api route (bearer header or ?access_token=). */
+/** The multiplexed live socket, `/api/v1/ws`; authenticated like every /api route (bearer header or ?ticket=). */
 function registerLiveRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { clusters } = kubeModuleOf(ctx);
   app.get(
@@ -345,7 +345,7 @@ function registerLiveRoutes(app: FastifyInstance, ctx: ServerContext): void {
       schema: { tags, description: 'Live resource subscriptions (see LiveClientMessage)' },
     },
     (socket, request) => {
-      new LiveSocket(socket, principalOf(request), clusters, ctx.authorizer);
+      new LiveSocket(socket, principalOf(request), clusters, ctx.authorizer, request.trackedSocket);
     },
   );
 }

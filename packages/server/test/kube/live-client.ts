@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { socketUrl } from '../support/websocket.js';
 
 export interface LiveMessage {
   type: string;
@@ -21,9 +22,7 @@ export class LiveClient {
   }
 
   static async connect(baseUrl: string, token: string): Promise<LiveClient> {
-    const socket = new WebSocket(
-      `${baseUrl.replace(/^http/, 'ws')}/api/v1/ws?access_token=${encodeURIComponent(token)}`,
-    );
+    const socket = new WebSocket(await socketUrl(baseUrl, '/api/v1/ws', token));
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

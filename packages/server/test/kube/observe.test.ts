@@ -12,6 +12,7 @@ import {
 } from '../../../../test/support/cluster.js';
 import { buildApp } from '../../src/http/app.js';
 import { bindUser, kubeTestEnv, signIn, type KubeTestEnv } from './support.js';
+import { socketUrl } from '../support/websocket.js';
 
 describe('logs, exec, events and related objects', () => {
   let env: KubeTestEnv;
@@ -225,7 +226,11 @@ describe('logs, exec, events and related objects', () => {
     const [pod] = await podNames();
     const token = auth.authorization.slice(7);
     const socket = new WebSocket(
-      `${base.replace('http', 'ws')}/api/v1/clusters/local/pods/${namespace}/${pod}/exec?command=echo&command=hello-exec&tty=false&access_token=${token}`,
+      await socketUrl(
+        base,
+        `/api/v1/clusters/local/pods/${namespace}/${pod}/exec?command=echo&command=hello-exec&tty=false`,
+        token,
+      ),
     );
     const messages: Array<{ type: string; data?: string; exitCode?: number | null }> = [];
     await new Promise<void>((resolve, reject) => {
@@ -261,7 +266,11 @@ describe('logs, exec, events and related objects', () => {
     const [pod] = await podNames();
     const token = auth.authorization.slice(7);
     const socket = new WebSocket(
-      `${base.replace('http', 'ws')}/api/v1/clusters/local/pods/${namespace}/${pod}/exec?command=sh&tty=true&access_token=${token}`,
+      await socketUrl(
+        base,
+        `/api/v1/clusters/local/pods/${namespace}/${pod}/exec?command=sh&tty=true`,
+        token,
+      ),
     );
     let output = '';
     const exited = new Promise<{ exitCode: number | null }>((resolve, reject) => {

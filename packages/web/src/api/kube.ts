@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { EventQuery, RelatedObjects } from '@kubeops/contracts';
-import { api, buildUrl, request, session } from './http';
+import { api, buildUrl, request } from './http';
+import { socketTicket } from './socket-ticket';
 import type {
   ApplyResult,
   ChangeResult,
@@ -105,7 +106,7 @@ export const kubeApi = {
     }),
   logsUrl: (cluster: string, namespace: string, pod: string, query: LogQuery) =>
     buildUrl(`${podPath(cluster, namespace, pod)}/log`, { ...query }),
-  execUrl: (
+  execUrl: async (
     cluster: string,
     namespace: string,
     pod: string,
@@ -117,7 +118,7 @@ export const kubeApi = {
       container,
       command,
       tty: 'true',
-      access_token: session.accessToken,
+      ticket: await socketTicket(),
     });
     return `${scheme}//${location.host}${path}`;
   },

@@ -1,5 +1,6 @@
 import { ref } from 'vue';
 import { session } from './http';
+import { socketTicket } from './socket-ticket';
 import type { LiveClientMessage } from '@kubeops/contracts';
 import type {
   PrinterColumn,
@@ -78,8 +79,10 @@ export class LiveConnection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private lastMessageAt = 0;
+  /** Fetching the ticket for the next socket. */
+  private opening = false;
 
-  constructor(private readonly url: () => string = defaultUrl) {}
+  constructor(private readonly url: () => Promise<string> = defaultUrl) {}
 
   subscribe(subscription: Subscription, handlers: LiveHandlers): () => void {
     const id = `s${this.nextId++}`;
@@ -95,9 +98,24 @@ export class LiveConnection {
   }
 
   private connect(): void {
-    if (this.socket || this.retryTimer) return;
+    if (this.socket || this.retryTimer || this.opening) return;
     this.state.value = this.attempt === 0 ? 'connecting' : 'lost';
-    const socket = new WebSocket(this.url());
+    this.opening = true;
+    this.url().then(
+      (url) => {
+        this.opening = false;
+        if (this.entries.size > 0) this.open(url);
+        else this.state.value = 'idle';
+      },
+      () => {
+        this.opening = false;
+        void this.dropped(1006, false);
+      },
+    );
+  }
+
+  private open(url: string): void {
+    const socket = new WebSocket(url);
     this.socket = socket;
     let opened = false;
     socket.onopen = () => {
@@ -203,12 +221,10 @@ export class LiveConnection {
   }
 }
 
-function defaultUrl(): string {
+async function defaultUrl(): Promise<string> {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const token = session.accessToken
-    ? `?access_token=${encodeURIComponent(session.accessToken)}`
-    : '';
-  return `${scheme}//${location.host}/api/v1/ws${token}`;
+  const ticket = encodeURIComponent(await socketTicket());
+  return `${scheme}//${location.host}/api/v1/ws?ticket=${ticket}`;
 }
 
 export const live = new LiveConnection();

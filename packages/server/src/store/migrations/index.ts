@@ -4,6 +4,7 @@ import { clusterMigrations } from '../../clusters/migrations.js';
 import { inspectorMigrations } from '../../inspector/migrations.js';
 import { aiMigrations } from './ai.js';
 import { logBaselineMigrations } from './log-baselines.js';
+import { websocketTicketMigrations } from '../../http/websocket-tickets.js';
 import { identityMigrations } from './identity.js';
 import { backupMigrations } from '../../backup/migrations.js';
 import { cdcMigrations } from '../../cdc/migrations.js';
@@ -19,6 +20,7 @@ export const MIGRATIONS: MigrationSet[] = [
   inspectorMigrations,
   aiMigrations,
   logBaselineMigrations,
+  websocketTicketMigrations,
   backupMigrations,
   cdcMigrations,
 ];
