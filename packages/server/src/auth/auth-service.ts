@@ -282,7 +282,7 @@ function principalOf(
     username: user.username,
     groups: user.groups,
     source: user.source,
+    oidcSubject: user.oidcSubject,
     ...rest,
   };
 }
-    oidcSubject: user.oidcSubject,

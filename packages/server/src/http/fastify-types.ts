@@ -29,7 +29,7 @@ declare module 'fastify' {
     auditAction?: string;
     /** Usable by a user who still has to enrol MFA. */
     allowDuringMfaEnrolment?: boolean;
-  }
-}
     /** Usable by a user who must change a password they did not choose (see UserRecord.passwordChangeRequired). */
     allowDuringPasswordChange?: boolean;
+  }
+}

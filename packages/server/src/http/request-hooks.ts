@@ -131,16 +131,6 @@ export function registerRequestHooks(
       await ctx.audit.record({
         action:
           audit.action ??
-    if (
-      request.principal.passwordChangeRequired &&
-      !request.routeOptions.config.allowDuringPasswordChange
-    ) {
-      throw new KubeOpsError(
-        'password_change_required',
-        403,
-        'Choose your own password first: POST /api/v1/me/password with the current one',
-      );
-    }
           request.routeOptions.config.auditAction ??
           `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
         result: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
