@@ -306,19 +306,17 @@ describe('validation', () => {
           'app.mode': 'scalable',
           'postgresql.bundled.enabled': 'true',
           'postgresql.external.enabled': 'true',
-          'redis.external.enabled': 'true',
           'secrets.encryptionKey': 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
           'postgresql.bundled.password': 'pw',
         },
       }),
     );
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('KubeOps values are invalid (5 problems)');
+    expect(result.stderr).toContain('KubeOps values are invalid (4 problems)');
     expect(result.stderr).toContain(
       'postgresql: bundled.enabled and external.enabled are both true',
     );
     expect(result.stderr).toContain('postgresql.external.host: required');
-    expect(result.stderr).toContain('redis.external.host: required');
     expect(result.stderr).toContain('app.mode=scalable needs an event bus');
     expect(result.stderr).toContain('storage.type=local in app.mode=scalable');
   });
@@ -376,7 +374,7 @@ describe('migrations Job', () => {
     expect(container.env).toContainEqual({
       name: 'KUBEOPS_DATABASE_URL',
       value:
-        'postgresql://kubeops:$(KUBEOPS_DATABASE_PASSWORD)@postgres.data.svc.cluster.local:5432/kubeops?sslmode=require',
+        'postgresql://kubeops:$(KUBEOPS_DATABASE_PASSWORD)@postgres.data.svc.cluster.local:5432/kubeops?sslmode=require&uselibpqcompat=true',
     });
   });
 });
@@ -420,6 +418,11 @@ describe('cluster permissions', () => {
         expect(rule.resources).not.toContain('secrets');
         expect(rule.resources).not.toContain('*');
       }
+      // KubeOps impersonates users and groups only: no ServiceAccounts, no UIDs.
+      const impersonated = rules
+        .filter((r) => r.verbs.includes('impersonate'))
+        .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
+      expect(impersonated.sort()).toEqual(['/groups', '/users']);
     },
   );
 });
