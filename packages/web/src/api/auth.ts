@@ -45,7 +45,8 @@ export const authApi = {
     api.post<void>('/api/v1/me/password', { currentPassword, newPassword }),
   beginTotp: () => api.post<TotpEnrolment>('/api/v1/me/mfa/totp'),
   verifyTotp: (code: string) => api.post<RecoveryCodes>('/api/v1/me/mfa/totp/verify', { code }),
-  disableMfa: (password: string) => api.post<void>('/api/v1/me/mfa/disable', { password }),
+  disableMfa: (password: string, proof: { code: string } | { recoveryCode: string }) =>
+    api.post<void>('/api/v1/me/mfa/disable', { password, ...proof }),
   tokens: () => api.get<{ items: ApiToken[] }>('/api/v1/me/tokens'),
   createToken: (body: ApiTokenCreateRequest) =>
     api.post<ApiTokenCreated>('/api/v1/me/tokens', body),

@@ -48,12 +48,16 @@ export default {
     useRecovery: 'Use a recovery code instead',
     useCode: 'Use an authenticator code instead',
     verify: 'Verify',
+    mustChangeTitle: 'Choose your own password',
+    mustChangeIntro:
+      'You signed in with a password KubeOps generated. Choose your own before you continue.',
+    mustChangeSubmit: 'Set password and continue',
   },
   setup: {
     title: 'Set up the administrator',
     intro:
-      'On its first start KubeOps created the administrator and printed a one-time password in its log. Enter it here and choose your own password.',
-    oneTimePassword: 'One-time password from the server log',
+      'On its first start KubeOps created the administrator with a one-time password and wrote it to the file initial-admin-password in its data directory (the server log says where). Enter it here and choose your own password.',
+    oneTimePassword: 'One-time password from the file initial-admin-password',
     newPassword: 'New password (at least 12 characters)',
     confirmPassword: 'Repeat the new password',
     submit: 'Set password and sign in',
@@ -303,7 +307,7 @@ export default {
     impersonationUser: 'Kubernetes user',
     impersonationGroups: 'Kubernetes groups',
     impersonationHint:
-      'KubeOps calls each cluster as this user and these groups, so the cluster’s own RBAC decides what you may do there.',
+      'KubeOps calls each cluster as this user and these groups, so the cluster’s own RBAC decides what you may do there: your groups appear as kubeops:group:<group>, your platform roles as kubeops:role:<role> (kubeops:role:<role>:<namespace> for one namespace).',
     changePassword: 'Change password',
     currentPassword: 'Current password',
     passwordChanged: 'Password changed. Your other sessions were signed out.',
@@ -326,6 +330,7 @@ export default {
     prefix: 'Starts with',
     expires: 'Expires',
     lastUsed: 'Last used',
+    confirmWithCode: 'Enter a code from your authenticator app, or a recovery code',
     revoke: 'Revoke',
     revoked: 'Revoked',
   },
