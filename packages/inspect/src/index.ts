@@ -51,6 +51,15 @@ export { parseQuantity } from './kube/fields.js';
 export { DEFAULT_PRICE_SHEET, DEFAULT_PRODUCTION_NAMESPACES } from './options.js';
 export { stableHash } from './hash.js';
 export {
+  SECRET_DETECTORS,
+  findSecrets,
+  secretShapeIn,
+  shannonEntropy,
+  looksRandom,
+  type SecretDetector,
+  type SecretMatch,
+} from './secrets.js';
+export {
   LogTemplateMiner,
   maskLine,
   isErrorLine,

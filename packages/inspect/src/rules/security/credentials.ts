@@ -1,6 +1,7 @@
 import { describe, list, nameOf, record, refOf, str } from '../../kube/fields.js';
 import type { Evidence } from '../../finding.js';
 import type { FindingDraft, Rule } from '../../rule.js';
+import { secretShapeIn } from '../../secrets.js';
 import { containerLabel, perTemplateContainer } from '../containers.js';
 
 /** Names that say "this holds a credential". */
@@ -9,19 +10,6 @@ const SECRET_NAME =
 
 /** Names that hold a reference to a credential rather than the credential. */
 const REFERENCE_NAME = /(_FILE|_PATH|_DIR|_NAME|_REF|_ENABLED|_LENGTH|_TTL|_EXPIRY|_HEADER)$/i;
-
-/** Values that are recognisable as credentials whatever their name. */
-const SECRET_VALUES: Array<[string, RegExp]> = [
-  ['AWS access key id', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
-  ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-  ['GitHub token', /\bgh[pousr]_[A-Za-z0-9]{36,}\b/],
-  ['Slack token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
-  ['Google API key', /\bAIza[0-9A-Za-z_-]{35}\b/],
-  // A password spelled `$(VAR)` is expanded by Kubernetes from another
-  // variable (usually a secretKeyRef): the spec itself holds no secret.
-  ['URL with a password', /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:(?!\$\([A-Za-z0-9_]+\)@)[^\s@/]+@/i],
-  ['JSON Web Token', /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/],
-];
 
 /** Values that are clearly not a secret: empty, booleans, numbers, templates, paths. */
 function isPlaceholder(value: string): boolean {
@@ -43,7 +31,8 @@ export interface CredentialMatch {
 
 /** Whether a name/value pair looks like a credential, and why. */
 export function credentialIn(name: string, value: string): CredentialMatch | undefined {
-  for (const [what, pattern] of SECRET_VALUES) if (pattern.test(value)) return { what };
+  const what = secretShapeIn(value);
+  if (what) return { what };
   if (SECRET_NAME.test(name) && !REFERENCE_NAME.test(name) && !isPlaceholder(value)) {
     return { what: `literal value for "${name}"` };
   }
@@ -54,8 +43,8 @@ export function credentialIn(name: string, value: string): CredentialMatch | und
 const ASSIGNMENT = /^\s*["']?([\w.-]+)["']?\s*[:=]\s*["']?([^"'\s,#]+)/;
 
 function credentialsInFile(key: string, content: string): Array<{ key: string; what: string }> {
-  const whole = SECRET_VALUES.find(([, pattern]) => pattern.test(content));
-  if (whole) return [{ key, what: whole[0] }];
+  const whole = secretShapeIn(content);
+  if (whole) return [{ key, what: whole }];
   const found: Array<{ key: string; what: string }> = [];
   for (const line of content.split('\n')) {
     const match = ASSIGNMENT.exec(line);

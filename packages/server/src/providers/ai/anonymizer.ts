@@ -1,4 +1,4 @@
-import type { Finding, KubeObject } from '@kubeops/inspect';
+import { findSecrets, type Finding, type KubeObject } from '@kubeops/inspect';
 import { findSensitive } from './sensitive-patterns.js';
 
 /** Token prefixes by object kind; other kinds share "obj". */
@@ -33,6 +33,8 @@ const KIND_PREFIX: Record<string, string> = {
   ValidatingWebhookConfiguration: 'webhook',
   MutatingWebhookConfiguration: 'webhook',
 };
+/** Tokens standing for a credential; never restored (see Anonymizer.text). */
+const CREDENTIAL_PREFIX = 'credential';
 const OTHER_PREFIXES = [
   'obj',
   'container',
@@ -44,6 +46,7 @@ const OTHER_PREFIXES = [
   'email',
   'ip',
   'user',
+  CREDENTIAL_PREFIX,
 ];
 const PREFIXES = [...new Set([...Object.values(KIND_PREFIX), ...OTHER_PREFIXES])];
 
@@ -60,6 +63,18 @@ const TOKEN_PATTERN = new RegExp(
 const WORD_CHAR = /[A-Za-z0-9]/;
 
 export const DEFAULT_KEPT_VALUES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * Longest text anonymized at once; the rest is cut (and says so) before any
+ * pattern runs. Far above what a prompt holds, it bounds the work a single
+ * log line or event message can cause.
+ */
+export const MAX_TEXT_LENGTH = 64 * 1024;
+
+export function clipText(input: string): string {
+  if (input.length <= MAX_TEXT_LENGTH) return input;
+  return `${input.slice(0, MAX_TEXT_LENGTH)} […${input.length - MAX_TEXT_LENGTH} more characters cut]`;
+}
 
 export const prefixOfKind = (kind: string | undefined) => (kind && KIND_PREFIX[kind]) || 'obj';
 
@@ -83,8 +98,13 @@ export class Anonymizer {
   readonly #backward = new Map<string, string>();
   readonly #counters = new Map<string, number>();
   readonly #keep: Set<string>;
-  readonly #lengths = new Set<number>();
-  #maxLength = 0;
+  /** Registered value lengths, longest first: the only lengths #replaceKnown tries. */
+  #lengths: number[] = [];
+  /** The first two characters of every registered value (each has at least two). */
+  readonly #heads = new Set<string>();
+  /** Credential → token; kept apart from #forward so restore() never gives one back. */
+  readonly #credentials = new Map<string, string>();
+  readonly #credentialTokens = new Set<string>();
 
   constructor(options: AnonymizerOptions = {}) {
     this.#keep = new Set(options.keep ?? DEFAULT_KEPT_VALUES);
@@ -92,7 +112,7 @@ export class Anonymizer {
 
   /** The token for `value`, issuing one with `prefix` on first sight; undefined for values kept as they are. */
   register(value: string, prefix: string): string | undefined {
-    if (!this.#worthHiding(value)) return undefined;
+    if (this.#credentialTokens.has(value) || !this.#worthHiding(value)) return undefined;
     const known = this.#forward.get(value);
     if (known) return known;
     let n = this.#counters.get(prefix) ?? 0;
@@ -102,8 +122,23 @@ export class Anonymizer {
     this.#counters.set(prefix, n);
     this.#forward.set(value, token);
     this.#backward.set(token, value);
-    this.#lengths.add(value.length);
-    this.#maxLength = Math.max(this.#maxLength, value.length);
+    this.#heads.add(value.slice(0, 2));
+    if (!this.#lengths.includes(value.length))
+      this.#lengths = [...this.#lengths, value.length].sort((a, b) => b - a);
+    return token;
+  }
+
+  /** The token for a credential: issued like any other, but only ever one way. */
+  #credentialToken(value: string): string {
+    const known = this.#credentials.get(value);
+    if (known) return known;
+    let n = this.#counters.get(CREDENTIAL_PREFIX) ?? 0;
+    let token: string;
+    do token = `${CREDENTIAL_PREFIX}-${++n}`;
+    while (this.#backward.has(token) || this.#forward.has(token));
+    this.#counters.set(CREDENTIAL_PREFIX, n);
+    this.#credentials.set(value, token);
+    this.#credentialTokens.add(token);
     return token;
   }
 
@@ -199,11 +234,27 @@ export class Anonymizer {
     }
   }
 
-  /** Anonymizes free text: registers what its patterns reveal, then replaces every known value. */
+  /**
+   * Anonymizes free text: clips it, replaces credentials (the inspection
+   * engine's secret detectors: keys, tokens, cookies, passwords in URLs,
+   * random-looking strings) with `credential-N` tokens that restore() leaves
+   * as they are, registers what the site patterns reveal in the rest, then
+   * replaces every known value.
+   */
   text(input: string): string {
-    for (const match of input.matchAll(TOKEN_PATTERN)) this.register(match[0], 'name');
-    for (const { kind, value } of findSensitive(input)) this.register(value, kind);
-    return this.#replaceKnown(input);
+    const clipped = clipText(input);
+    // Token-like words of the input first, so no credential token issued below can equal one.
+    for (const match of clipped.matchAll(TOKEN_PATTERN)) this.register(match[0], 'name');
+    let redacted = '';
+    let copiedTo = 0;
+    for (const secret of findSecrets(clipped)) {
+      const value = clipped.slice(secret.start, secret.end);
+      redacted += clipped.slice(copiedTo, secret.start) + this.#credentialToken(value);
+      copiedTo = secret.end;
+    }
+    redacted += clipped.slice(copiedTo);
+    for (const { kind, value } of findSensitive(redacted)) this.register(value, kind);
+    return this.#replaceKnown(redacted);
   }
 
   /** Anonymizes every string (and object key) in a JSON-like value. */
@@ -231,10 +282,11 @@ export class Anonymizer {
     let copiedTo = 0;
     for (let start = 0; start < input.length; start++) {
       if (start > 0 && WORD_CHAR.test(input[start - 1]!)) continue;
-      const limit = Math.min(input.length, start + this.#maxLength);
-      for (let end = limit; end > start; end--) {
+      if (!this.#heads.has(input.slice(start, start + 2))) continue;
+      for (const length of this.#lengths) {
+        const end = start + length;
+        if (end > input.length) continue;
         if (end < input.length && WORD_CHAR.test(input[end]!)) continue;
-        if (!this.#lengths.has(end - start)) continue;
         const token = this.#forward.get(input.slice(start, end));
         if (token === undefined) continue;
         out += input.slice(copiedTo, start) + token;

@@ -1,6 +1,9 @@
+import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Finding, KubeObject } from '@kubeops/inspect';
+import { findSecrets, type Finding, type KubeObject } from '@kubeops/inspect';
+import { MAX_TEXT_LENGTH } from '../../../src/providers/ai/anonymizer.js';
+import { findSensitive } from '../../../src/providers/ai/sensitive-patterns.js';
 import {
   Anonymizer,
   explainFindings,
@@ -322,6 +325,8 @@ describe('anonymization', () => {
         fc.array(fc.tuple(dnsName, fc.constantFrom('Pod', 'Namespace', 'Node', 'Secret'))),
         fc.array(text, { minLength: 1, maxLength: 5 }),
         (names, texts) => {
+          // Credentials are the one thing never restored (tested below).
+          fc.pre(texts.every((t) => findSecrets(t).length === 0));
           const a = new Anonymizer();
           for (const [name, kind] of names) a.registerReference({ kind, name });
           for (const t of texts) expect(a.restore(a.text(t))).toBe(t);
@@ -369,5 +374,185 @@ describe('anonymization', () => {
       'webhook for deploy-1 in kube-system: deploy-1-7d9f-abcde failed, see host-1 or my_deploy-1_app',
     );
     expect(a.text('image pull failed for "nginx:1.25"')).toBe('image pull failed for "image-1"');
+  });
+});
+
+describe('credentials', () => {
+  // Built at run time, so no scanner mistakes this file for a leak.
+  const random = (length: number, alphabet: string) =>
+    Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+  const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const base64 = `${alnum}+/`;
+  const pem = (label: string) => {
+    const body = Array.from({ length: 6 }, () => random(64, base64)).join('\n');
+    return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`;
+  };
+
+  const secrets: Array<[kind: string, secret: string, text: (secret: string) => string]> = [
+    ['GitHub classic token', `ghp_${random(36, alnum)}`, (s) => `GITHUB_TOKEN=${s} pushed`],
+    ['GitHub OAuth token', `gho_${random(36, alnum)}`, (s) => `token ${s}`],
+    [
+      'GitHub fine-grained token',
+      `github_pat_${random(22, alnum)}_${random(59, alnum)}`,
+      (s) => `"${s}"`,
+    ],
+    [
+      'Slack bot token',
+      `xoxb-${random(12, '0123456789')}-${random(24, alnum)}`,
+      (s) => `slack ${s}.`,
+    ],
+    ['Slack app token', `xapp-1-${random(11, alnum)}-${random(30, alnum)}`, (s) => `SLACK=${s}`],
+    ['Google API key', `AIza${random(35, alnum)}`, (s) => `key=${s}&q=1`],
+    ['Google OAuth token', `ya29.${random(60, alnum)}`, (s) => `Bearer ${s}`],
+    ['Google client secret', `GOCSPX-${random(28, alnum)}`, (s) => `client_secret: ${s}`],
+    [
+      'AWS access key id',
+      `AKIA${random(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`,
+      (s) => `id ${s}`,
+    ],
+    ['bare AWS secret key', random(40, base64), (s) => `aws configure set ${s} done`],
+    ['RSA private key', pem('RSA PRIVATE KEY'), (s) => `tls.key: |\n${s}\n`],
+    ['EC private key', pem('EC PRIVATE KEY'), (s) => s],
+    ['OpenSSH private key', pem('OPENSSH PRIVATE KEY'), (s) => `id_ed25519 ${s} end`],
+    ['encrypted private key', pem('ENCRYPTED PRIVATE KEY'), (s) => s],
+    ['PKCS#8 private key', pem('PRIVATE KEY'), (s) => `key=${s}`],
+    ['DSA private key', pem('DSA PRIVATE KEY'), (s) => s],
+    ['PGP private key', pem('PGP PRIVATE KEY BLOCK'), (s) => s],
+    [
+      'private key in a JSON string',
+      pem('RSA PRIVATE KEY').replaceAll('\n', '\\n'),
+      (s) => `{"tls.key":"${s}"}`,
+    ],
+    [
+      'private key cut before its END line',
+      pem('PRIVATE KEY').replace(/\n-----END[^]*$/, ''),
+      (s) => `log: ${s}`,
+    ],
+    [
+      'JSON Web Token',
+      `eyJ${random(20, alnum)}.eyJ${random(40, alnum)}.${random(43, alnum)}`,
+      (s) => `jwt ${s}`,
+    ],
+    ['Authorization header', random(48, alnum), (s) => `Authorization: Bearer ${s}\nHost: x`],
+    [
+      'Cookie header',
+      `session=${random(24, alnum)}; theme=dark`,
+      (s) => `GET /\nCookie: ${s}\nAccept: */*`,
+    ],
+    ['Set-Cookie header', `sid=${random(16, alnum)}; Path=/; HttpOnly`, (s) => `set-cookie: ${s}`],
+    [
+      'password in a URL',
+      random(14, alnum),
+      (s) => `dial postgres://app:${s}@db-primary:5432/orders`,
+    ],
+    ['long random string', random(64, `${alnum}_-`), (s) => `api_key ${s}`],
+  ];
+
+  it.each(secrets)('redacts a %s, and never restores it', (_kind, secret, wrap) => {
+    const a = new Anonymizer();
+    const input = wrap(secret);
+    const output = a.text(input);
+    const restored = a.restore(output);
+    // Everything else comes back; the credential stays a token (inside a URL token, for a URL).
+    expect(restored).toMatch(/credential-\d+/);
+    // No piece of it survives: every 12-character window (the whole of a shorter one) is gone.
+    const size = Math.min(12, secret.length);
+    for (let i = 0; i + size <= secret.length; i += 6) {
+      expect(output).not.toContain(secret.slice(i, i + size));
+      expect(restored).not.toContain(secret.slice(i, i + size));
+    }
+    // The same credential gets the same token.
+    expect(a.text(input)).toBe(output);
+  });
+
+  it('hides the user and host around an @ and in a URL with credentials', () => {
+    const a = new Anonymizer();
+    const out = a.text(
+      'ssh deploy@bastion-7 failed; git@gitlab.zqcorp.internal:team/app.git; sudo as root@jumpbox; ' +
+        'redis://cacheuser:s3cretpassw0rd@redis-main:6379/0 and mail ops@zqmail.example',
+    );
+    for (const value of [
+      'deploy',
+      'bastion-7',
+      'gitlab.zqcorp.internal',
+      'cacheuser',
+      'redis-main',
+      's3cretpassw0rd',
+      'zqmail.example',
+      'ops@',
+    ])
+      expect(out).not.toContain(value);
+    // "root" names no site and stays readable.
+    expect(out).toMatch(/\broot@host-\d+/);
+    expect(a.restore(out)).toContain('deploy@bastion-7');
+    expect(a.restore(out)).not.toContain('s3cretpassw0rd');
+  });
+
+  it('leaves digests, UUIDs, generated names and words alone', () => {
+    const a = new Anonymizer();
+    const digest = `sha256:${random(64, '0123456789abcdef')}`;
+    const text =
+      `image nginx@${digest} pulled; uid 3f2c9a4e-7b1d-4c8e-9f0a-12ab34cd56ef; ` +
+      'pod web-7d9f8c6b5-x2x4z restarted; ReconcileDeploymentControllerLoop failed';
+    const out = a.text(text);
+    expect(out).not.toContain('credential-');
+    expect(out).toContain('3f2c9a4e-7b1d-4c8e-9f0a-12ab34cd56ef');
+    expect(out).toContain('ReconcileDeploymentControllerLoop');
+    expect(a.restore(out)).toBe(text);
+  });
+
+  it('clips the text before any pattern runs', () => {
+    const a = new Anonymizer();
+    const out = a.text(`${'x '.repeat(MAX_TEXT_LENGTH)}tail.zqcorp.internal`);
+    expect(out.length).toBeLessThan(MAX_TEXT_LENGTH + 100);
+    expect(out).toMatch(/more characters cut\]$/);
+  });
+});
+
+describe('linear time', () => {
+  const MiB = 1 << 20;
+  // Each is the shape that made one of the earlier patterns rescan a run from every position.
+  const adversarial: Record<string, (size: number) => string> = {
+    'dotted labels': (n) => 'a.'.repeat(n / 2),
+    'long labels': (n) => `${'a'.repeat(62)}.`.repeat(n / 63),
+    'dashed run': (n) => 'a-'.repeat(n / 2),
+    'suffix after suffix': (n) => `${'com.'.repeat(n / 4)}x`,
+    'one long word': (n) => 'a'.repeat(n),
+    'at signs': (n) => 'a@'.repeat(n / 2),
+    'image and spaces': (n) => `image${' '.repeat(n - 6)}!`,
+    'scheme-like run': (n) => `${'a+'.repeat(n / 2)}:`,
+    'key headers without end': (n) => '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(n / 32),
+    'base64 run': (n) => 'Ab0+'.repeat(n / 4),
+  };
+  const cpuMs = (work: () => unknown) => {
+    const before = process.cpuUsage();
+    work();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  };
+
+  // Half a million user@host matches: linear, but that many results cost more.
+  const budgetMs = (shape: string) => (shape === 'at signs' ? 200 : 100);
+
+  it.each(Object.keys(adversarial))(
+    'finds sensitive values and secrets in 1 MiB of %s, in linear time',
+    (shape) => {
+      const input = adversarial[shape]!(MiB);
+      findSensitive(input.slice(0, 4096)); // compile the patterns
+      const full = cpuMs(() => findSensitive(input));
+      const quarter = cpuMs(() => findSensitive(input.slice(0, MiB / 4)));
+      expect(full).toBeLessThan(budgetMs(shape));
+      // Four times the input, about four times the time (quadratic would be sixteen).
+      expect(full).toBeLessThan(8 * quarter + 10);
+      expect(cpuMs(() => findSecrets(input))).toBeLessThan(100);
+    },
+  );
+
+  it('anonymizes 1 MiB of any of them in under 100 ms', () => {
+    for (const make of Object.values(adversarial)) {
+      const a = new Anonymizer();
+      a.registerReference({ kind: 'Pod', namespace: 'shop', name: 'web-1' });
+      expect(cpuMs(() => a.text(make(MiB)))).toBeLessThan(100);
+    }
   });
 });
