@@ -102,5 +102,6 @@ describe('kubeops backup and kubeops restore', () => {
     const missing = kubeops(['restore', 'no-such-backup'], target);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('no backup no-such-backup');
-  });
+    // Six runs of the program, each starting Node and tsx: minutes on a loaded machine.
+  }, 300_000);
 });

@@ -115,7 +115,10 @@ export async function restoreState(
         `backup ${id} has tables this database does not: ${missing.join(', ')}`,
       );
     }
-    const occupied = await occupiedTables(tx, [...targets.values()]);
+    const occupied = await occupiedTables(
+      tx,
+      manifest.tables.map((t) => targets.get(t.name)!),
+    );
     if (occupied.length > 0 && !options.force) {
       throw new KubeOpsError(
         'database_not_empty',
@@ -124,8 +127,8 @@ export async function restoreState(
         { details: { occupied } },
       );
     }
-    // Replace every table this version has (also those the backup predates), except append-only ones.
-    const replaced = [...targets.keys()].filter((name) => !APPEND_ONLY.has(name));
+    // Replace the tables the backup holds, except append-only ones; tables it predates keep what migrations put there.
+    const replaced = manifest.tables.map((t) => t.name).filter((name) => !APPEND_ONLY.has(name));
     if (replaced.length > 0) {
       await tx.query(`TRUNCATE ${replaced.map(quoteIdent).join(', ')} CASCADE`);
     }

@@ -2,19 +2,29 @@ import type { Queryable } from '../store/database.js';
 
 /**
  * Tables whose rows are not part of KubeOps's state: the migration ledger
- * (a backup records it in its manifest instead), sign-in sessions and login
- * failure counters (short-lived, and reviving revoked sessions would be
- * wrong), runner leases, and the backup bookkeeping itself. Every other table
- * is backed up, so a table a module adds later is never silently left out.
+ * (a backup records it in its manifest instead), sign-in sessions, MFA
+ * challenges, WebSocket tickets and login failure counters (short-lived, and
+ * reviving revoked sessions would be wrong), runner leases, and the backup
+ * bookkeeping itself. Every other table is backed up, so a table a module
+ * adds later is never silently left out.
  */
 export const TRANSIENT_TABLES = new Set([
   'kubeops_migrations',
   'session_families',
   'refresh_tokens',
   'login_failures',
+  'mfa_challenges',
+  'websocket_tickets',
   'inspector_leases',
   'backup_runs',
 ]);
+
+/**
+ * The change history (cdc_*) is not state to restore: it is day-partitioned,
+ * can be far larger than everything else, and a restored installation
+ * records changes afresh from its first relist.
+ */
+const isChangeHistory = (table: string) => table.startsWith('cdc_');
 
 /**
  * Rows that migrations insert themselves: a database holding only these
@@ -37,9 +47,11 @@ export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The KubeOps tables in the current schema, parents before the tables that reference them. */
 export async function stateTables(db: Queryable): Promise<TableInfo[]> {
+  // Partitions are read and written through their parent table, never on their own.
   const { rows: tables } = await db.query<{ name: string }>(
-    `SELECT table_name AS name FROM information_schema.tables
-      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      ORDER BY c.relname`,
   );
   const { rows: columns } = await db.query<{
     table_name: string;
@@ -62,7 +74,7 @@ export async function stateTables(db: Queryable): Promise<TableInfo[]> {
   );
   const infos = new Map<string, TableInfo>();
   for (const { name } of tables) {
-    if (TRANSIENT_TABLES.has(name)) continue;
+    if (TRANSIENT_TABLES.has(name) || isChangeHistory(name)) continue;
     infos.set(name, { name, columns: [], sequenced: [], hasIdentity: false });
   }
   for (const column of columns) {
