@@ -71,7 +71,7 @@ spec:
 
 {{/* Egress rules from the application to the bundled services it uses. */}}
 {{- define "kubeops.bundledEgress" -}}
-{{- range $svc := list (list "postgresql" 5432) (list "redis" 6379) (list "nats" 4222) }}
+{{- range $svc := list (list "postgresql" 5432) (list "nats" 4222) }}
 {{- if (index $.Values (index $svc 0)).bundled.enabled }}
 - to:
     - podSelector:

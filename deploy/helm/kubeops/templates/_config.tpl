@@ -20,11 +20,9 @@ pod spec. Passwords therefore have to be URL-safe (generated ones are).
 {{- $v := .Values -}}
 {{- $m := list -}}
 {{- if $v.postgresql.external.enabled }}{{ with $v.postgresql.external.tls.caSecret }}{{ if .name }}{{ $m = append $m (dict "name" "postgresql" "secret" .name "key" .key) }}{{ end }}{{ end }}{{ end -}}
-{{- if $v.redis.external.enabled }}{{ with $v.redis.external.tls.caSecret }}{{ if .name }}{{ $m = append $m (dict "name" "redis" "secret" .name "key" .key) }}{{ end }}{{ end }}{{ end -}}
 {{- if $v.nats.external.enabled }}{{ with $v.nats.external.tls.caSecret }}{{ if .name }}{{ $m = append $m (dict "name" "nats" "secret" .name "key" .key) }}{{ end }}{{ end }}{{ end -}}
 {{- if $v.kafka.external.enabled }}{{ with $v.kafka.external.tls.caSecret }}{{ if .name }}{{ $m = append $m (dict "name" "kafka" "secret" .name "key" .key) }}{{ end }}{{ end }}{{ end -}}
 {{- if $v.providers.metrics.type }}{{ with $v.providers.metrics.tls.caSecret }}{{ if .name }}{{ $m = append $m (dict "name" "metrics" "secret" .name "key" .key) }}{{ end }}{{ end }}{{ end -}}
-{{- if $v.providers.logs.type }}{{ with $v.providers.logs.tls.caSecret }}{{ if .name }}{{ $m = append $m (dict "name" "logs" "secret" .name "key" .key) }}{{ end }}{{ end }}{{ end -}}
 {{- toJson $m -}}
 {{- end -}}
 
@@ -69,9 +67,6 @@ has one when it names its own Secret or gives a password in values.
 
 {{- define "kubeops.databasePassword" -}}
 {{- include "kubeops.passwordSource" (dict "ctx" . "bundled" .Values.postgresql.bundled.enabled "external" .Values.postgresql.external "key" .Values.secrets.keys.databasePassword) -}}
-{{- end -}}
-{{- define "kubeops.redisPassword" -}}
-{{- include "kubeops.passwordSource" (dict "ctx" . "bundled" .Values.redis.bundled.enabled "external" .Values.redis.external "key" .Values.secrets.keys.redisPassword) -}}
 {{- end -}}
 {{- define "kubeops.natsPassword" -}}
 {{- include "kubeops.passwordSource" (dict "ctx" . "bundled" .Values.nats.bundled.enabled "external" .Values.nats.external "key" .Values.secrets.keys.natsPassword) -}}
@@ -129,35 +124,21 @@ KUBEOPS_KAFKA_TLS: {{ .tls.enabled | quote }}
 KUBEOPS_KAFKA_TLS_CA_FILE: {{ include "kubeops.caPath" (list "kafka") | quote }}
 {{- end }}
 {{- end }}
-{{- if and $v.redis.external.enabled $v.redis.external.tls.insecureSkipVerify }}
-KUBEOPS_REDIS_TLS_INSECURE: "true"
-{{- end }}
-{{- if include "kubeops.hasCa" (list . "redis") }}
-KUBEOPS_REDIS_TLS_CA_FILE: {{ include "kubeops.caPath" (list "redis") | quote }}
-{{- end }}
 {{- if include "kubeops.hasCa" (list . "nats") }}
 KUBEOPS_BUS_NATS_TLS_CA_FILE: {{ include "kubeops.caPath" (list "nats") | quote }}
 {{- end }}
-{{- range $name := list "metrics" "logs" }}
-{{- $p := index $v.providers $name }}
-{{- if $p.type }}
-{{- $prefix := printf "KUBEOPS_%s" (upper $name) }}
-{{ $prefix }}_PROVIDER: {{ $p.type | quote }}
-{{ $prefix }}_URL: {{ $p.url | quote }}
-{{- with $p.username }}
-{{ $prefix }}_USERNAME: {{ . | quote }}
+{{- /* Both metrics types speak the Prometheus HTTP API: the type only says one is configured. */}}
+{{- with $v.providers.metrics }}
+{{- if .type }}
+KUBEOPS_METRICS_URL: {{ .url | quote }}
+{{- with .username }}
+KUBEOPS_METRICS_USERNAME: {{ . | quote }}
 {{- end }}
-{{- with $p.tenant }}
-{{ $prefix }}_TENANT: {{ . | quote }}
+{{- if .tls.insecureSkipVerify }}
+KUBEOPS_METRICS_INSECURE_SKIP_TLS_VERIFY: "true"
 {{- end }}
-{{- if eq $p.type "elasticsearch" }}
-{{ $prefix }}_INDEX: {{ $p.index | quote }}
-{{- end }}
-{{- if $p.tls.insecureSkipVerify }}
-{{ $prefix }}_TLS_INSECURE: "true"
-{{- end }}
-{{- if include "kubeops.hasCa" (list $ $name) }}
-{{ $prefix }}_TLS_CA_FILE: {{ include "kubeops.caPath" (list $name) | quote }}
+{{- if include "kubeops.hasCa" (list $ "metrics") }}
+KUBEOPS_METRICS_CA_FILE: {{ include "kubeops.caPath" (list "metrics") | quote }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -249,25 +230,15 @@ entry can only expand variables defined before it.
   value: {{ printf "postgresql://%s%s:5432/%s?sslmode=disable" (include "kubeops.userinfo" (list $b.username true "KUBEOPS_DATABASE_PASSWORD")) (include "kubeops.partName" (list . "postgresql")) ($b.database | urlquery) | quote }}
 {{- else }}
 {{- $e := $v.postgresql.external }}
-{{- $query = printf "sslmode=%s" $e.tls.mode }}
+{{- /* libpq's meaning of each mode: node-postgres otherwise verifies the
+certificate for prefer, require and verify-ca too, so `require` against a
+private CA (most managed databases) would refuse to connect. */}}
+{{- $query = printf "sslmode=%s&uselibpqcompat=true" $e.tls.mode }}
 {{- if include "kubeops.hasCa" (list . "postgresql") }}
 {{- $query = printf "%s&sslrootcert=%s" $query (include "kubeops.caPath" (list "postgresql")) }}
 {{- end }}
 - name: KUBEOPS_DATABASE_URL
   value: {{ printf "postgresql://%s%s:%v/%s?%s" (include "kubeops.userinfo" (list $e.username (ne $pw "{}") "KUBEOPS_DATABASE_PASSWORD")) $e.host $e.port ($e.database | urlquery) $query | quote }}
-{{- end }}
-{{- end }}
-{{- if include "kubeops.hasRedis" . }}
-{{- $pw := include "kubeops.redisPassword" . }}
-{{- with include "kubeops.passwordEnv" (list "KUBEOPS_REDIS_PASSWORD" $pw) }}
-{{ . }}
-{{- end }}
-- name: KUBEOPS_REDIS_URL
-{{- if $v.redis.bundled.enabled }}
-  value: {{ printf "redis://%s%s:6379/0" (include "kubeops.userinfo" (list "" true "KUBEOPS_REDIS_PASSWORD")) (include "kubeops.partName" (list . "redis")) | quote }}
-{{- else }}
-{{- $e := $v.redis.external }}
-  value: {{ printf "%s://%s%s:%v/%v" (ternary "rediss" "redis" $e.tls.enabled) (include "kubeops.userinfo" (list $e.username (ne $pw "{}") "KUBEOPS_REDIS_PASSWORD")) $e.host $e.port $e.database | quote }}
 {{- end }}
 {{- end }}
 {{- if include "kubeops.hasNats" . }}
@@ -288,27 +259,26 @@ entry can only expand variables defined before it.
 {{ . }}
 {{- end }}
 {{- end }}
-{{- range $name := list "metrics" "logs" }}
-{{- $p := index $v.providers $name }}
+{{- with $p := $v.providers.metrics }}
 {{- if $p.type }}
-{{- $prefix := printf "KUBEOPS_%s" (upper $name) }}
+{{- $prefix := "KUBEOPS_METRICS" }}
 {{- /* With the user's Secret either credential may be the one it holds. */}}
 {{- if or $p.existingSecret $p.password }}
 - name: {{ $prefix }}_PASSWORD
   valueFrom:
     secretKeyRef:
       name: {{ default $app $p.existingSecret | quote }}
-      key: {{ ternary $p.existingSecretPasswordKey (index $k (printf "%sPassword" $name)) (not (empty $p.existingSecret)) | quote }}
+      key: {{ ternary $p.existingSecretPasswordKey $k.metricsPassword (not (empty $p.existingSecret)) | quote }}
       {{- if $p.existingSecret }}
       optional: true
       {{- end }}
 {{- end }}
 {{- if or $p.existingSecret $p.bearerToken }}
-- name: {{ $prefix }}_BEARER_TOKEN
+- name: {{ $prefix }}_TOKEN
   valueFrom:
     secretKeyRef:
       name: {{ default $app $p.existingSecret | quote }}
-      key: {{ ternary $p.existingSecretTokenKey (index $k (printf "%sToken" $name)) (not (empty $p.existingSecret)) | quote }}
+      key: {{ ternary $p.existingSecretTokenKey $k.metricsToken (not (empty $p.existingSecret)) | quote }}
       {{- if $p.existingSecret }}
       optional: true
       {{- end }}

@@ -125,9 +125,6 @@ storageClassName: {{ $class | quote }}
 {{- define "kubeops.hasPostgres" -}}
 {{- if or .Values.postgresql.bundled.enabled .Values.postgresql.external.enabled }}true{{ end -}}
 {{- end -}}
-{{- define "kubeops.hasRedis" -}}
-{{- if or .Values.redis.bundled.enabled .Values.redis.external.enabled }}true{{ end -}}
-{{- end -}}
 {{- define "kubeops.hasNats" -}}
 {{- if or .Values.nats.bundled.enabled .Values.nats.external.enabled }}true{{ end -}}
 {{- end -}}

@@ -19,11 +19,6 @@ drives secret.yaml and the validation, so the two never disagree.
 {{- else if and $v.postgresql.external.enabled (not $v.postgresql.external.existingSecret) -}}
 {{- $_ := set $e $k.databasePassword (dict "value" $v.postgresql.external.password "required" false) -}}
 {{- end -}}
-{{- if $v.redis.bundled.enabled -}}
-{{- $_ := set $e $k.redisPassword (dict "value" $v.redis.bundled.password "required" true "field" "redis.bundled.password" "generate" "password") -}}
-{{- else if and $v.redis.external.enabled (not $v.redis.external.existingSecret) -}}
-{{- $_ := set $e $k.redisPassword (dict "value" $v.redis.external.password "required" false) -}}
-{{- end -}}
 {{- if $v.nats.bundled.enabled -}}
 {{- $_ := set $e $k.natsPassword (dict "value" $v.nats.bundled.password "required" true "field" "nats.bundled.password" "generate" "password") -}}
 {{- else if and $v.nats.external.enabled (not $v.nats.external.existingSecret) -}}
@@ -36,12 +31,6 @@ drives secret.yaml and the validation, so the two never disagree.
 {{- if and .type (not .existingSecret) -}}
 {{- $_ := set $e $k.metricsPassword (dict "value" .password "required" false) -}}
 {{- $_ := set $e $k.metricsToken (dict "value" .bearerToken "required" false) -}}
-{{- end -}}
-{{- end -}}
-{{- with $v.providers.logs -}}
-{{- if and .type (not .existingSecret) -}}
-{{- $_ := set $e $k.logsPassword (dict "value" .password "required" false) -}}
-{{- $_ := set $e $k.logsToken (dict "value" .bearerToken "required" false) -}}
 {{- end -}}
 {{- end -}}
 {{- if and (eq $v.storage.type "s3") (not $v.storage.s3.existingSecret) -}}
