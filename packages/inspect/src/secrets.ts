@@ -13,7 +13,7 @@
 export interface SecretDetector {
   /** What the match is, as findings and redactions name it. */
   what: string;
-  /** Global, linear. Group 1, when present, is the secret part of the match. */
+  /** Global, linear. The first group that matched, if any, is the secret part of the match. */
   pattern: RegExp;
   /**
    * `shape`: recognisable by its format alone (a vendor prefix, a PEM header);
@@ -62,11 +62,12 @@ export const SECRET_DETECTORS: readonly SecretDetector[] = [
     evidence: 'shape',
   },
   // A password spelled `$(VAR)` is expanded by Kubernetes from another
-  // variable (usually a secretKeyRef): the spec itself holds no secret.
+  // variable (usually a secretKeyRef): the spec itself holds no secret; nor
+  // does one already blanked as [redacted].
   {
     what: 'URL with a password',
     pattern:
-      /(?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]{1,256}:(?!\$\([A-Za-z0-9_]+\)@)([^\s@/]{1,256})@/gi,
+      /(?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]{1,256}:(?!\$\([A-Za-z0-9_]+\)@|\[redacted\]@)([^\s@/]{1,256})(?=@)/gi,
     evidence: 'shape',
   },
   {
@@ -78,13 +79,14 @@ export const SECRET_DETECTORS: readonly SecretDetector[] = [
   {
     what: 'authorization header',
     pattern:
-      /(?<![A-Za-z0-9-])(?:proxy-)?authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?(?:(?:bearer|basic|token|negotiate|digest)[ \t]{1,4})?([^\s"',;]{6,4096})/gi,
+      /(?<![A-Za-z0-9-])(?:proxy-)?authorization["']?[ \t]{0,4}[:=][ \t]{0,4}["']?(?:(?:bearer|basic|token|negotiate|digest)[ \t]{1,4}(?!\[redacted\])([^\s"',;]{6,4096})|(?!(?:bearer|basic|token|negotiate|digest)\b|\[redacted\])([^\s"',;]{6,4096}))/gi,
     evidence: 'context',
   },
   // The whole header value: every cookie in it may be a session.
   {
     what: 'cookie',
-    pattern: /(?<![A-Za-z0-9-])(?:set-)?cookie["']?[ \t]{0,4}:[ \t]{0,4}([^\r\n"'\\]{1,8192})/gi,
+    pattern:
+      /(?<![A-Za-z0-9-])(?:set-)?cookie["']?[ \t]{0,4}:[ \t]{0,4}(?!\[redacted\])([^\r\n"'\\]{1,8192})/gi,
     evidence: 'context',
   },
   // A bare AWS secret access key: 40 characters of base64 with nothing to
@@ -152,9 +154,11 @@ export function findSecrets(
       continue;
     }
     for (const m of text.matchAll(detector.pattern)) {
-      const secret = m[1] ?? m[0];
+      const part = m.slice(1).find((group) => group !== undefined);
+      const secret = part ?? m[0];
       if (detector.accept && !detector.accept(secret)) continue;
-      const start = m.index + (m[1] === undefined ? 0 : m[0].lastIndexOf(secret));
+      // Every secret group ends its pattern.
+      const start = m.index + m[0].length - secret.length;
       found.push({ what: detector.what, start, end: start + secret.length });
     }
   }

@@ -1,20 +1,39 @@
+import { findSecrets } from '@kubeops/inspect';
+import { clipText } from './anonymizer.js';
+
 /**
- * Blanks credentials that logs and events sometimes print (password=...,
- * "Authorization: Bearer ...", JWTs, cloud access keys). Unlike the
- * anonymizer's tokens these are never restored: no answer needs them.
+ * Blanks credentials that logs and events sometimes print, before a prompt
+ * is built, anonymized or not: what the inspection engine's secret detectors
+ * recognise (keys, tokens, JWTs, passwords in URLs, Authorization and Cookie
+ * headers, random-looking strings), plus values named like one
+ * (password=..., "Bearer ..."). Unlike the anonymizer's tokens these are
+ * never restored: no answer needs them.
+ *
+ * The text is clipped first and every pattern is linear (a match starts only
+ * where a run of its characters starts; repetitions are bounded).
  */
-const PATTERNS: Array<[RegExp, string]> = [
-  [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
+const NAMED_VALUES: Array<[RegExp, string]> = [
   [
-    /\b((?:[\w-]*?)(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?))(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
+    /(?<![A-Za-z0-9])(bearer|basic)[ \t]{1,4}(?!\[redacted)[A-Za-z0-9._~+/=-]{8,4096}/gi,
+    '$1 [redacted]',
+  ],
+  [
+    /(?<![\w-])([\w-]{0,64}?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?))(["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)(?!\[redacted)[^\s"',;&]{1,4096}/gi,
     '$1$2[redacted]',
   ],
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted-jwt]'],
-  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, '[redacted-access-key]'],
-  // user:password@ in connection strings.
-  [/(\/\/[^/\s:@]+):[^/\s@]+@/g, '$1:[redacted]@'],
 ];
 
 export function redactCredentials(text: string): string {
-  return PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+  const clipped = clipText(text);
+  let out = '';
+  let copiedTo = 0;
+  for (const secret of findSecrets(clipped)) {
+    out += `${clipped.slice(copiedTo, secret.start)}[redacted]`;
+    copiedTo = secret.end;
+  }
+  out += clipped.slice(copiedTo);
+  return NAMED_VALUES.reduce(
+    (result, [pattern, replacement]) => result.replace(pattern, replacement),
+    out,
+  );
 }
