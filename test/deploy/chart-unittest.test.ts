@@ -22,6 +22,7 @@ describe('helm-unittest suites (deploy/helm/kubeops/tests)', () => {
       'postgresql_test.yaml',
       'providers_test.yaml',
       'secrets_test.yaml',
+      'transport_test.yaml',
       'validation_test.yaml',
     ]);
   });

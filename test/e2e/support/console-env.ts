@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../../support/free-port.js';
+import { TEST_NETWORK_ENV } from '../../support/network.js';
 
 /**
  * What the console's end-to-end tests stand on: the real `kubeops serve`
@@ -74,6 +75,7 @@ export async function startKubeops(options: KubeopsOptions = {}): Promise<Kubeop
     KUBEOPS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     // The tests sign in many times from one address.
     KUBEOPS_RATE_LIMIT_MAX: '100000',
+    ...TEST_NETWORK_ENV,
     ...(databaseUrl ? { KUBEOPS_DATABASE_URL: databaseUrl, KUBEOPS_DATABASE_SCHEMA: schema } : {}),
     ...options.env,
   };

@@ -6,6 +6,7 @@ import type { Database } from '../store/database.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../store/database.js';
 import { KubeClient, type ClusterEndpoint } from '../kube/kube-client.js';
 import { ClusterHealthTracker } from './cluster-health.js';
+import { EgressGuard } from '../core/egress-guard.js';
 import {
   connectionFailed,
   verifyConnection,
@@ -67,6 +68,8 @@ export class ClusterRegistry {
     private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly serviceAccountDir = SERVICE_ACCOUNT_DIR,
+    /** Where a registration may connect; by default no loopback, link-local or metadata address. */
+    private readonly egress = new EgressGuard({ allowedTargets: [] }),
   ) {}
 
   async list(): Promise<Cluster[]> {
@@ -108,7 +111,7 @@ export class ClusterRegistry {
       if (!NAME.test(endpoint.name))
         throw invalidInput('name', `${endpoint.name} is not a DNS label; pass a name`);
     const answers = await Promise.all(
-      requested.map(({ endpoint, source }) => verifyConnection(endpoint, source)),
+      requested.map(({ endpoint, source }) => verifyConnection(endpoint, source, this.egress)),
     );
     const endpoints = requested.map((r) => r.endpoint);
     const rows = await this.db
@@ -238,7 +241,7 @@ export class ClusterRegistry {
     if (requested.length !== 1)
       throw invalidInput('body.contexts', 'choose exactly one context for an existing cluster');
     const endpoint = { ...requested[0]!.endpoint, name };
-    const answer = await verifyConnection(endpoint, requested[0]!.source);
+    const answer = await verifyConnection(endpoint, requested[0]!.source, this.egress);
     const updated = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<Row>(
         `UPDATE clusters SET server = $2, source = $3, auth_method = $4 WHERE id = $1 RETURNING *`,

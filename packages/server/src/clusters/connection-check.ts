@@ -1,3 +1,4 @@
+import type { EgressGuard } from '../core/egress-guard.js';
 import { KubeOpsError } from '../core/errors.js';
 import { KubeClient, type ClusterEndpoint } from '../kube/kube-client.js';
 
@@ -34,7 +35,8 @@ export type ConnectionFailure =
   | 'unauthorized'
   | 'forbidden'
   | 'not_kubernetes'
-  | 'credentials_unreadable';
+  | 'credentials_unreadable'
+  | 'egress_denied';
 
 /** Where the request said how to reach the cluster, so the error names the field to fix. */
 export interface ConnectionSource {
@@ -58,6 +60,8 @@ function rootCause(error: unknown): { code?: string; message: string } {
 
 /** Sorts a failed /version call into what the person registering the cluster has to fix. */
 export function classifyFailure(error: unknown): { reason: ConnectionFailure; why: string } {
+  const root = rootCause(error);
+  if (root.code === 'egress_denied') return { reason: 'egress_denied', why: root.message };
   if (error instanceof KubeOpsError) {
     if (error.code === 'not_kubernetes') return { reason: 'not_kubernetes', why: error.message };
     if (error.status === 401)
@@ -65,18 +69,20 @@ export function classifyFailure(error: unknown): { reason: ConnectionFailure; wh
         reason: 'unauthorized',
         why: 'the cluster refused the credentials (401 Unauthorized): the token or client certificate is wrong or expired',
       };
+    // What the server answered is not repeated: a URL pointing elsewhere (a metadata service,
+    // an internal app) must not turn registration into a way of reading it.
     if (error.status === 403)
       return {
         reason: 'forbidden',
-        why: `the cluster denied these credentials even /version (403): ${error.message}`,
+        why: 'the cluster denied these credentials even /version (403 Forbidden)',
       };
     if (error.code !== 'cluster_unreachable')
       return {
         reason: 'not_kubernetes',
-        why: `/version answered ${error.status} (${error.message}); the URL does not point at a Kubernetes API server`,
+        why: `/version answered ${error.status}; the URL does not point at a Kubernetes API server`,
       };
   }
-  const cause = rootCause(error);
+  const cause = root;
   if (cause.message.startsWith('no answer within'))
     return {
       reason: 'timeout',
@@ -125,10 +131,17 @@ export function connectionFailed(
 export async function verifyConnection(
   endpoint: ClusterEndpoint,
   source: ConnectionSource,
+  egress: EgressGuard,
 ): Promise<VersionAnswer> {
+  try {
+    egress.checkUrl(endpoint.server);
+  } catch (error) {
+    throw connectionFailed(endpoint, source, 'egress_denied', (error as Error).message);
+  }
   let client: KubeClient;
   try {
-    client = new KubeClient(endpoint);
+    // Every address the check connects to passes the guard, including what the name resolves to then.
+    client = new KubeClient({ ...endpoint, lookup: egress.lookup });
   } catch (error) {
     throw connectionFailed(
       endpoint,

@@ -89,6 +89,15 @@ export const ConfigSchema = Obj({
     shutdownGraceSeconds: Seconds(25),
   }),
   /** Change history: what the cdc target captures from every registered cluster, and how long it is kept. */
+  /** Outgoing connections to addresses people type in (cluster servers at registration, notification webhooks). */
+  network: Obj({
+    /**
+     * Addresses/CIDRs these may reach although KubeOps refuses them by default:
+     * loopback, link-local (with cloud metadata, 169.254.169.254) and unspecified,
+     * IPv4 and IPv6. E.g. ["127.0.0.1"] for a cluster on the KubeOps host itself.
+     */
+    allowedTargets: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { default: [] }),
+  }),
   cdc: Obj({
     port: Port(8001),
     /**

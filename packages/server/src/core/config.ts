@@ -228,6 +228,12 @@ function crossFieldProblems(config: Config): ConfigProblem[] {
   problems.push(...storageSettingsProblems(config.storage));
   problems.push(...backupScheduleProblems(config.backup));
   problems.push(...trustedProxyProblems(config.http.trustProxy));
+  config.network.allowedTargets.forEach((entry, index) => {
+    if (!parseAddressRange(entry))
+      problems.push({
+        key: `network.allowedTargets.${index}`,
+        message: `"${entry}" is not an IP address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/8)`,
+      });
   return problems;
 }
 

@@ -6,6 +6,7 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import type { Database } from '../store/database.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../store/database.js';
 import { createChannel, type ChannelConfig } from '../providers/notify/channels.js';
+import type { EgressGuard } from '../core/egress-guard.js';
 import type { InspectionNotice, NotifiedFinding } from '../providers/notify/message.js';
 
 export interface ChannelSettings {
@@ -68,6 +69,7 @@ export class ChannelStore {
     private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly logger: Logger,
+    private readonly egress: EgressGuard,
   ) {}
 
   async create(settings: ChannelSettings, createdBy: string | null): Promise<StoredChannel> {
@@ -121,7 +123,7 @@ export class ChannelStore {
   private async open(channel: StoredChannel) {
     const config = await this.secrets.getString(secretName(channel.id));
     if (!config) throw notFound('channel configuration', channel.id);
-    return createChannel(JSON.parse(config) as ChannelConfig);
+    return createChannel(JSON.parse(config) as ChannelConfig, this.egress);
   }
 
   /** Sends a test notice through one channel; delivery errors reach the caller. */

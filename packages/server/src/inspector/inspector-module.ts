@@ -4,6 +4,7 @@ import { containerMetricsOf } from '../providers/metrics/index.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
 import type { TargetComponent } from '../targets.js';
 import { ChannelStore } from './channel-store.js';
+import { EgressGuard } from '../core/egress-guard.js';
 import { ExemptionStore } from './exemption-store.js';
 import { InspectionRunner, type RunnerOptions } from './inspection-runner.js';
 import { RunExecutor, type ClusterConnections } from './run-executor.js';
@@ -30,7 +31,12 @@ export function inspectorOf(ctx: ServerContext, connections?: ClusterConnections
   if (!module) {
     const findings = new FindingStore(ctx.db);
     const exemptions = new ExemptionStore(ctx.db);
-    const channels = new ChannelStore(ctx.db, ctx.secrets, ctx.logger);
+    const channels = new ChannelStore(
+      ctx.db,
+      ctx.secrets,
+      ctx.logger,
+      new EgressGuard(ctx.config.network),
+    );
     const executor = new RunExecutor({
       db: ctx.db,
       connections: connections ?? kubeModuleOf(ctx).registry,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { KubeOpsError } from '../core/errors.js';
 import { clusterUnreachable, kubeApiError } from './kube-error.js';
 
@@ -23,6 +24,8 @@ export interface ClusterEndpoint {
   tokenFile?: string | undefined;
   insecureSkipTlsVerify?: boolean | undefined;
   tlsServerName?: string | undefined;
+  /** Resolves the server's name for every connection, e.g. EgressGuard.lookup, which refuses loopback and metadata addresses. */
+  lookup?: LookupFunction | undefined;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -105,8 +108,13 @@ export class KubeClient {
             key: endpoint.clientKey,
             rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
             servername: endpoint.tlsServerName,
+            ...(endpoint.lookup ? { lookup: endpoint.lookup } : {}),
           })
-        : new http.Agent({ keepAlive: true, maxSockets: 64 }));
+        : new http.Agent({
+            keepAlive: true,
+            maxSockets: 64,
+            ...(endpoint.lookup ? { lookup: endpoint.lookup } : {}),
+          }));
   }
 
   /** A client that sends `headers` on every request too, sharing this one's connections. */

@@ -1,5 +1,6 @@
 import type { ServerContext } from '../context.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
+import { EgressGuard } from '../core/egress-guard.js';
 import { LiveClusters } from './live-clusters.js';
 
 /** The cluster registry and live clusters of one process, shared by the clusters and kube routes. */
@@ -18,6 +19,7 @@ export function kubeModuleOf(ctx: ServerContext): KubeModule {
       ctx.db,
       ctx.secrets,
       ctx.config.clusters.serviceAccountDir,
+      new EgressGuard(ctx.config.network),
     );
     const clusters = new LiveClusters(registry, (principal, cluster) =>
       ctx.impersonation(principal, cluster),

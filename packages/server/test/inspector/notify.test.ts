@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EgressGuard } from '../../src/core/egress-guard.js';
 import { createChannel } from '../../src/providers/notify/channels.js';
 import type { InspectionNotice } from '../../src/providers/notify/message.js';
+import { TEST_ALLOWED_TARGETS } from '../../../../test/support/network.js';
 
 const notice: InspectionNotice = {
   cluster: 'prod',
@@ -40,6 +42,9 @@ interface Received {
   headers: IncomingMessage['headers'];
   body: string;
 }
+
+/** The receivers below listen on loopback, which KubeOps connects to only when allow-listed. */
+const egress = new EgressGuard({ allowedTargets: TEST_ALLOWED_TARGETS });
 
 const servers: Array<Server | SMTPServer> = [];
 afterEach(async () => {
@@ -79,7 +84,9 @@ const equal = (a: string, b: string) =>
 describe('protocol fake of Slack', () => {
   it('receives a text fallback and mrkdwn blocks with a Slack link', async () => {
     const slack = await protocolFake(() => ({ body: 'ok' }));
-    await createChannel({ type: 'slack', url: `${slack.url}/services/T000/B000/XXX` }).send(notice);
+    await createChannel({ type: 'slack', url: `${slack.url}/services/T000/B000/XXX` }, egress).send(
+      notice,
+    );
     const body = JSON.parse(slack.received[0]!.body);
     expect(body.text).toContain('2 new, 1 regressed, 4 resolved');
     expect(body.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
@@ -93,7 +100,10 @@ describe('protocol fake of Slack', () => {
 
   it('reports a refused message as a delivery failure without the webhook URL', async () => {
     const slack = await protocolFake(() => ({ status: 404, body: 'no_service' }));
-    const error = await createChannel({ type: 'slack', url: `${slack.url}/services/SECRET-TOKEN` })
+    const error = await createChannel(
+      { type: 'slack', url: `${slack.url}/services/SECRET-TOKEN` },
+      egress,
+    )
       .send(notice)
       .catch((e: Error & { code?: string }) => e);
     expect(error).toMatchObject({ code: 'notification_failed' });
@@ -115,11 +125,14 @@ describe('protocol fake of DingTalk', () => {
         ? { body: { errcode: 0, errmsg: 'ok' } }
         : { body: { errcode: 310000, errmsg: 'sign not match' } };
     });
-    await createChannel({
-      type: 'dingtalk',
-      url: `${dingtalk.url}/robot/send?access_token=abc`,
-      secret,
-    }).send(notice);
+    await createChannel(
+      {
+        type: 'dingtalk',
+        url: `${dingtalk.url}/robot/send?access_token=abc`,
+        secret,
+      },
+      egress,
+    ).send(notice);
     const got = dingtalk.received[0]!;
     expect(got.url.searchParams.get('access_token')).toBe('abc');
     const body = JSON.parse(got.body);
@@ -135,12 +148,15 @@ describe('protocol fake of DingTalk', () => {
       body: { errcode: 310000, errmsg: 'sign not match' },
     }));
     await expect(
-      createChannel({
-        type: 'dingtalk',
-        url: `${dingtalk.url}/robot/send?access_token=abc`,
-        secret: 'wrong',
-      }).send(notice),
-    ).rejects.toThrow(/errcode 310000: sign not match/);
+      createChannel(
+        {
+          type: 'dingtalk',
+          url: `${dingtalk.url}/robot/send?access_token=abc`,
+          secret: 'wrong',
+        },
+        egress,
+      ).send(notice),
+    ).rejects.toThrow(/errcode 310000\)$/);
   });
 });
 
@@ -160,11 +176,14 @@ describe('protocol fake of Feishu', () => {
             },
           };
     });
-    await createChannel({
-      type: 'feishu',
-      url: `${feishu.url}/open-apis/bot/v2/hook/xyz`,
-      secret,
-    }).send(notice);
+    await createChannel(
+      {
+        type: 'feishu',
+        url: `${feishu.url}/open-apis/bot/v2/hook/xyz`,
+        secret,
+      },
+      egress,
+    ).send(notice);
     const body = JSON.parse(feishu.received[0]!.body);
     expect(Number(body.timestamp)).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(body.msg_type).toBe('interactive');
@@ -175,7 +194,9 @@ describe('protocol fake of Feishu', () => {
   it('fails on a non-zero code', async () => {
     const feishu = await protocolFake(() => ({ body: { code: 19021, msg: 'sign match fail' } }));
     await expect(
-      createChannel({ type: 'feishu', url: `${feishu.url}/hook`, secret: 'x' }).send(notice),
+      createChannel({ type: 'feishu', url: `${feishu.url}/hook`, secret: 'x' }, egress).send(
+        notice,
+      ),
     ).rejects.toThrow(/code 19021/);
   });
 });
@@ -190,9 +211,10 @@ describe('protocol fake of WeCom', () => {
         resource: `Pod/shop/${'x'.repeat(200)}-${i}`,
       })),
     };
-    await createChannel({ type: 'wecom', url: `${wecom.url}/cgi-bin/webhook/send?key=k` }).send(
-      many,
-    );
+    await createChannel(
+      { type: 'wecom', url: `${wecom.url}/cgi-bin/webhook/send?key=k` },
+      egress,
+    ).send(many);
     const body = JSON.parse(wecom.received[0]!.body);
     expect(body.msgtype).toBe('markdown');
     expect(Buffer.byteLength(body.markdown.content)).toBeLessThanOrEqual(4096);
@@ -203,11 +225,14 @@ describe('protocol fake of WeCom', () => {
 describe('protocol fake of a generic webhook', () => {
   it('receives the whole notice signed with HMAC-SHA256 over timestamp.body', async () => {
     const hook = await protocolFake(() => ({ body: { ok: true } }));
-    await createChannel({
-      type: 'webhook',
-      url: `${hook.url}/kubeops`,
-      secret: 'hook-secret',
-    }).send(notice);
+    await createChannel(
+      {
+        type: 'webhook',
+        url: `${hook.url}/kubeops`,
+        secret: 'hook-secret',
+      },
+      egress,
+    ).send(notice);
     const got = hook.received[0]!;
     const timestamp = String(got.headers['x-kubeops-timestamp']);
     const mac = createHmac('sha256', 'hook-secret')
@@ -254,16 +279,19 @@ describe('protocol fake of an SMTP server', () => {
     servers.push(smtp);
     await new Promise<void>((done) => smtp.listen(0, '127.0.0.1', done));
     const port = (smtp.server.address() as AddressInfo).port;
-    const channel = createChannel({
-      type: 'email',
-      host: '127.0.0.1',
-      port,
-      secure: false,
-      username: 'kubeops',
-      password: 'pw',
-      from: 'kubeops@example.com',
-      to: ['ops@example.com', 'sre@example.com'],
-    });
+    const channel = createChannel(
+      {
+        type: 'email',
+        host: '127.0.0.1',
+        port,
+        secure: false,
+        username: 'kubeops',
+        password: 'pw',
+        from: 'kubeops@example.com',
+        to: ['ops@example.com', 'sre@example.com'],
+      },
+      egress,
+    );
     await channel.send(notice);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.user).toBe('kubeops');
@@ -271,15 +299,18 @@ describe('protocol fake of an SMTP server', () => {
     expect(mails[0]!.data).toMatch(/Subject: KubeOps inspection of prod\/shop/);
     expect(mails[0]!.data).toContain('pod-crashloop');
 
-    const wrong = createChannel({
-      type: 'email',
-      host: '127.0.0.1',
-      port,
-      username: 'kubeops',
-      password: 'nope',
-      from: 'a@b.c',
-      to: ['x@y.z'],
-    });
+    const wrong = createChannel(
+      {
+        type: 'email',
+        host: '127.0.0.1',
+        port,
+        username: 'kubeops',
+        password: 'nope',
+        from: 'a@b.c',
+        to: ['x@y.z'],
+      },
+      egress,
+    );
     await expect(wrong.send(notice)).rejects.toMatchObject({ code: 'notification_failed' });
   });
 });

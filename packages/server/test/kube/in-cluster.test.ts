@@ -12,6 +12,7 @@ import {
   deleteNamespace,
   waitFor,
 } from '../../../../test/support/cluster.js';
+import { TEST_NETWORK_ENV } from '../../../../test/support/network.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies of several shapes, checked by expect
 type Body = Record<string, any>;
@@ -105,6 +106,7 @@ describe('registering the cluster KubeOps runs in', () => {
           HOME: process.env.HOME ?? '/tmp',
           KUBEOPS_DATA_DIR: dataDir,
           KUBEOPS_HTTP_HOST: '127.0.0.1',
+          ...TEST_NETWORK_ENV,
           KUBEOPS_AUTH_ADMIN_PASSWORD: password,
           KUBEOPS_AUTH_IMPERSONATION_USER_PREFIX: prefix,
           KUBEOPS_AUTH_IMPERSONATION_GROUP_PREFIX: prefix,

@@ -11,6 +11,7 @@ import { createContext, type ServerContext } from '../../src/context.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logging.js';
 import { kubeModuleOf, type KubeModule } from '../../src/kube/kube-module.js';
+import { TEST_NETWORK_ENV } from '../../../../test/support/network.js';
 
 /** The test cluster's admin kubeconfig with certificates embedded, as a user would paste it. */
 export function flatKubeconfig(path = process.env.KUBEOPS_TEST_KUBECONFIG): string {
@@ -50,6 +51,7 @@ export async function kubeTestEnv(
     env: {
       KUBEOPS_DATA_DIR: dataDir,
       KUBEOPS_LOG_LEVEL: 'silent',
+      ...TEST_NETWORK_ENV,
       KUBEOPS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ...(url
         ? {

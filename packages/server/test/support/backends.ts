@@ -6,6 +6,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logging.js';
 import { createContext, type ContextOptions, type ServerContext } from '../../src/context.js';
+import { TEST_ALLOWED_TARGETS } from '../../../../test/support/network.js';
 
 export type BackendName = 'postgres' | 'pglite';
 
@@ -47,7 +48,17 @@ export function testEnvironment(backend: BackendName): TestEnvironment {
           : {};
       return loadConfig({
         env: {},
-        flags: merge(merge({ dataDir, log: { level: 'silent' } }, storage), extra),
+        flags: merge(
+          merge(
+            {
+              dataDir,
+              log: { level: 'silent' },
+              network: { allowedTargets: TEST_ALLOWED_TARGETS },
+            },
+            storage,
+          ),
+          extra,
+        ),
       });
     },
     async cleanup() {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import type { EgressGuard } from '../../core/egress-guard.js';
 import { KubeOpsError } from '../../core/errors.js';
 import { postJson, requireZeroCode } from './http-post.js';
 import { MAX_LISTED, headline, markdownDigest, type InspectionNotice } from './message.js';
@@ -34,7 +35,10 @@ export const CHANNEL_TYPES = ['webhook', 'slack', 'dingtalk', 'feishu', 'wecom',
  * as `X-KubeOps-Signature: sha256=<hex HMAC of "<timestamp>.<body>">` with
  * the timestamp in `X-KubeOps-Timestamp`, so a receiver can reject replays.
  */
-function webhook(config: { url: string; secret?: string | undefined }): NotifyChannel {
+function webhook(
+  config: { url: string; secret?: string | undefined },
+  egress: EgressGuard,
+): NotifyChannel {
   return {
     type: 'webhook',
     async send(notice) {
@@ -48,32 +52,38 @@ function webhook(config: { url: string; secret?: string | undefined }): NotifyCh
         headers['x-kubeops-timestamp'] = timestamp;
         headers['x-kubeops-signature'] = `sha256=${mac}`;
       }
-      await postJson('webhook', config.url, body, headers);
+      await postJson('webhook', config.url, body, headers, egress);
     },
   };
 }
 
 /** Slack incoming webhook: a header and a mrkdwn section (Slack links are <url|text>). */
-function slack(config: { url: string }): NotifyChannel {
+function slack(config: { url: string }, egress: EgressGuard): NotifyChannel {
   return {
     type: 'slack',
     async send(notice) {
       const text = markdownDigest(notice, (t, u) => `<${u}|${t}>`).replace(/\*\*/g, '*');
-      const answer = await postJson('slack', config.url, {
-        text: headline(notice),
-        blocks: [
-          {
-            type: 'header',
-            text: { type: 'plain_text', text: `KubeOps: ${notice.scope}`.slice(0, 150) },
-          },
-          { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
-        ],
-      });
+      const answer = await postJson(
+        'slack',
+        config.url,
+        {
+          text: headline(notice),
+          blocks: [
+            {
+              type: 'header',
+              text: { type: 'plain_text', text: `KubeOps: ${notice.scope}`.slice(0, 150) },
+            },
+            { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
+          ],
+        },
+        {},
+        egress,
+      );
       if (typeof answer === 'string' && answer !== 'ok') {
         throw new KubeOpsError(
           'notification_failed',
           502,
-          `slack: unexpected answer ${answer.slice(0, 100)}`,
+          'slack: the endpoint answered something other than "ok"; is the URL a Slack incoming webhook?',
         );
       }
     },
@@ -93,15 +103,24 @@ export function dingtalkSignedUrl(url: string, secret: string, now = Date.now())
   return signed.toString();
 }
 
-function dingtalk(config: { url: string; secret?: string | undefined }): NotifyChannel {
+function dingtalk(
+  config: { url: string; secret?: string | undefined },
+  egress: EgressGuard,
+): NotifyChannel {
   return {
     type: 'dingtalk',
     async send(notice) {
       const url = config.secret ? dingtalkSignedUrl(config.url, config.secret) : config.url;
-      const answer = await postJson('dingtalk', url, {
-        msgtype: 'markdown',
-        markdown: { title: headline(notice).slice(0, 64), text: markdownDigest(notice) },
-      });
+      const answer = await postJson(
+        'dingtalk',
+        url,
+        {
+          msgtype: 'markdown',
+          markdown: { title: headline(notice).slice(0, 64), text: markdownDigest(notice) },
+        },
+        {},
+        egress,
+      );
       requireZeroCode('dingtalk', answer, 'errcode');
     },
   };
@@ -115,37 +134,49 @@ export function feishuSign(secret: string, timestampSeconds: number): string {
   return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
 }
 
-function feishu(config: { url: string; secret?: string | undefined }): NotifyChannel {
+function feishu(
+  config: { url: string; secret?: string | undefined },
+  egress: EgressGuard,
+): NotifyChannel {
   return {
     type: 'feishu',
     async send(notice) {
       const timestamp = Math.floor(Date.now() / 1000);
-      const answer = await postJson('feishu', config.url, {
-        ...(config.secret
-          ? { timestamp: String(timestamp), sign: feishuSign(config.secret, timestamp) }
-          : {}),
-        msg_type: 'interactive',
-        card: {
-          header: { title: { tag: 'plain_text', content: `KubeOps: ${notice.scope}` } },
-          elements: [{ tag: 'markdown', content: markdownDigest(notice) }],
+      const answer = await postJson(
+        'feishu',
+        config.url,
+        {
+          ...(config.secret
+            ? { timestamp: String(timestamp), sign: feishuSign(config.secret, timestamp) }
+            : {}),
+          msg_type: 'interactive',
+          card: {
+            header: { title: { tag: 'plain_text', content: `KubeOps: ${notice.scope}` } },
+            elements: [{ tag: 'markdown', content: markdownDigest(notice) }],
+          },
         },
-      });
+        {},
+        egress,
+      );
       requireZeroCode('feishu', answer, 'code');
     },
   };
 }
 
 /** WeCom group robot: markdown limited to 4096 bytes. */
-function wecom(config: { url: string }): NotifyChannel {
+function wecom(config: { url: string }, egress: EgressGuard): NotifyChannel {
   return {
     type: 'wecom',
     async send(notice) {
       let content = markdownDigest(notice);
       while (Buffer.byteLength(content) > 4096) content = content.slice(0, content.length - 200);
-      const answer = await postJson('wecom', config.url, {
-        msgtype: 'markdown',
-        markdown: { content },
-      });
+      const answer = await postJson(
+        'wecom',
+        config.url,
+        { msgtype: 'markdown', markdown: { content } },
+        {},
+        egress,
+      );
       requireZeroCode('wecom', answer, 'errcode');
     },
   };
@@ -159,13 +190,28 @@ function escapeHtml(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
-function email(config: Extract<ChannelConfig, { type: 'email' }>): NotifyChannel {
+function email(
+  config: Extract<ChannelConfig, { type: 'email' }>,
+  egress: EgressGuard,
+): NotifyChannel {
   return {
     type: 'email',
     async send(notice) {
+      let address: string;
+      try {
+        address = await egress.resolve(config.host);
+      } catch (error) {
+        throw new KubeOpsError(
+          'notification_failed',
+          502,
+          `email: the SMTP server ${config.host}:${config.port} cannot be reached: ${(error as Error).message}`,
+        );
+      }
+      // Connect to the address just checked (no second lookup to rebind); TLS still verifies the name.
       const transport = nodemailer.createTransport({
-        host: config.host,
+        host: address,
         port: config.port,
+        tls: { servername: config.host },
         secure: config.secure ?? config.port === 465,
         ...(config.username
           ? { auth: { user: config.username, pass: config.password ?? '' } }
@@ -191,7 +237,7 @@ function email(config: Extract<ChannelConfig, { type: 'email' }>): NotifyChannel
         throw new KubeOpsError(
           'notification_failed',
           502,
-          `email: the SMTP server ${config.host}:${config.port} did not take the message: ${(error as Error).message}`,
+          `email: the SMTP server ${config.host}:${config.port} did not take the message${smtpReason(error)}`,
         );
       } finally {
         transport.close();
@@ -200,19 +246,30 @@ function email(config: Extract<ChannelConfig, { type: 'email' }>): NotifyChannel
   };
 }
 
-export function createChannel(config: ChannelConfig): NotifyChannel {
+/** What went wrong with SMTP, in nodemailer's words and the reply code, not the server's own text. */
+function smtpReason(error: unknown): string {
+  const e = error as { code?: unknown; responseCode?: unknown };
+  const parts = [
+    typeof e.code === 'string' ? e.code : undefined,
+    typeof e.responseCode === 'number' ? `reply ${e.responseCode}` : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** A channel whose every connection goes through `egress` (no loopback, link-local or metadata). */
+export function createChannel(config: ChannelConfig, egress: EgressGuard): NotifyChannel {
   switch (config.type) {
     case 'webhook':
-      return webhook(config);
+      return webhook(config, egress);
     case 'slack':
-      return slack(config);
+      return slack(config, egress);
     case 'dingtalk':
-      return dingtalk(config);
+      return dingtalk(config, egress);
     case 'feishu':
-      return feishu(config);
+      return feishu(config, egress);
     case 'wecom':
-      return wecom(config);
+      return wecom(config, egress);
     case 'email':
-      return email(config);
+      return email(config, egress);
   }
 }
