@@ -234,6 +234,7 @@ function crossFieldProblems(config: Config): ConfigProblem[] {
         key: `network.allowedTargets.${index}`,
         message: `"${entry}" is not an IP address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/8)`,
       });
+  });
   return problems;
 }
 
