@@ -54,6 +54,8 @@ export interface KubeopsServer {
 export interface KubeopsOptions {
   /** The loopback port to listen on (a free one by default), for configuration that must name it in advance. */
   port?: number;
+  /** Configure no admin password, so the server generates one on its first start (adminPassword is then ''). */
+  generatedAdminPassword?: boolean;
   /** More configuration, as the `KUBEOPS_*` environment variables an operator would set. */
   env?: Record<string, string>;
 }
@@ -63,7 +65,9 @@ export async function startKubeops(options: KubeopsOptions = {}): Promise<Kubeop
   const main = join(repo, 'packages/server/dist/cli/main.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'kubeops-e2e-'));
   const port = options.port ?? (await freePort());
-  const adminPassword = `e2e-${randomBytes(9).toString('base64url')}`;
+  const adminPassword = options.generatedAdminPassword
+    ? ''
+    : `e2e-${randomBytes(9).toString('base64url')}`;
   const databaseUrl = process.env.KUBEOPS_TEST_DATABASE_URL;
   const schema = `t_web_${randomBytes(4).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
@@ -71,7 +75,7 @@ export async function startKubeops(options: KubeopsOptions = {}): Promise<Kubeop
     KUBEOPS_DATA_DIR: dataDir,
     KUBEOPS_HTTP_HOST: '127.0.0.1',
     KUBEOPS_LOG_LEVEL: 'info',
-    KUBEOPS_AUTH_ADMIN_PASSWORD: adminPassword,
+    ...(adminPassword ? { KUBEOPS_AUTH_ADMIN_PASSWORD: adminPassword } : {}),
     KUBEOPS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     // The tests sign in many times from one address.
     KUBEOPS_RATE_LIMIT_MAX: '100000',

@@ -268,6 +268,15 @@ export class AuthService {
     return { principal, until };
   }
 
+  /**
+   * After a password reset, an MFA reset or disabling: whoever held the
+   * account before (a session, or an API token minted with it) loses it.
+   */
+  async revokeCredentials(userId: string, reason: string): Promise<void> {
+    await this.sessions.revokeAllForUser(userId, reason);
+    await this.apiTokens.revokeAllForUser(userId);
+  }
+
   async logout(sessionId: string): Promise<void> {
     await this.sessions.revoke(sessionId, 'logout');
   }

@@ -100,7 +100,7 @@ export function adminCommand(): Command {
           if (!user) throw new KubeOpsError('not_found', 404, `No user named ${username}`);
           const { password, generated } = await passwordFrom(options);
           await ctx.users.setPassword(user.id, password);
-          await ctx.auth.sessions.revokeAllForUser(user.id, 'password_reset');
+          await ctx.auth.revokeCredentials(user.id, 'password_reset');
           await ctx.db.query('DELETE FROM login_failures WHERE key = $1', [
             `account:${username.toLowerCase()}`,
           ]);

@@ -79,7 +79,8 @@ export function registerMeRoutes(app: FastifyInstance, ctx: ServerContext): void
   api.post(
     '/api/v1/me/password',
     {
-      config: { auditAction: 'me.change_password', allowDuringPasswordChange: true },
+      // Also during MFA enrolment: a generated first password must be replaceable even when MFA is required.
+      config: { ...enrolment, auditAction: 'me.change_password', allowDuringPasswordChange: true },
       schema: { tags, body: ChangePasswordRequest, response: { 204: Type.Null(), ...errors } },
     },
     async (request, reply) => {

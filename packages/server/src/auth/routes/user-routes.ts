@@ -20,15 +20,6 @@ import { errorResponses } from '../../http/error-responses.js';
 const errors = errorResponses(400, 401, 403, 404, 409);
 const tags = ['users'];
 
-/**
- * After a password reset, an MFA reset or disabling: whoever held the account
- * before (a session, or an API token minted with it) loses it.
- */
-async function revokeCredentials(ctx: ServerContext, userId: string, reason: string) {
-  await ctx.auth.sessions.revokeAllForUser(userId, reason);
-  await ctx.auth.apiTokens.revokeAllForUser(userId);
-}
-
 /** User administration and the sign-in settings (require MFA for everyone). */
 export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -104,7 +95,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
         );
       }
       const user = await ctx.users.update(before.id, request.body);
-      if (request.body.disabled) await revokeCredentials(ctx, user.id, 'user_disabled');
+      if (request.body.disabled) await ctx.auth.revokeCredentials(user.id, 'user_disabled');
       return publicUser(user);
     },
   );
@@ -156,7 +147,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
         );
       await ctx.authorizer.requireOutranks(principalOf(request), user);
       await ctx.users.setPassword(user.id, request.body.password);
-      await revokeCredentials(ctx, user.id, 'password_reset');
+      await ctx.auth.revokeCredentials(user.id, 'password_reset');
       return reply.code(204).send(null);
     },
   );
@@ -173,7 +164,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
       request.audit.target = { kind: 'User', name: user.username };
       await ctx.authorizer.requireOutranks(principalOf(request), user);
       await ctx.auth.mfa.disable(user.id);
-      await revokeCredentials(ctx, user.id, 'mfa_reset');
+      await ctx.auth.revokeCredentials(user.id, 'mfa_reset');
       return reply.code(204).send(null);
     },
   );
