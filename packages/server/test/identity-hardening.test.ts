@@ -303,6 +303,23 @@ describe('identity hardening', () => {
     });
   });
 
+  it('refuses a local group name a provider group would be dropped for, naming the field (H1)', async () => {
+    for (const groups of [
+      ['bad group'],
+      ['x'.repeat(129)],
+      ['-leading'],
+      Array.from({ length: 101 }, (_, i) => `g${i}`),
+    ]) {
+      const refused = await call('POST', '/api/v1/users', admin, {
+        username: 'bad-groups',
+        password: PASSWORD,
+        groups,
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().details.field).toMatch(/^body\.groups/);
+    }
+  });
+
   describe('re-checks and bindings (low)', () => {
     it('counts wrong current passwords toward the sign-in lockout', async () => {
       await createUser('recheck');
