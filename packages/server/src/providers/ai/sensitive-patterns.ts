@@ -44,8 +44,9 @@ const COMMON_ACCOUNTS = new Set([
   'nobody',
   'www-data',
 ]);
-// What follows an @ but names no host: image digests (name@sha256:...).
-const NOT_A_HOST = /^sha(?:256|384|512)$/i;
+// What follows an @ but names no host: image digests (name@sha256:...),
+// package versions and tags (lodash@4.17.21, golang.org/x/net@v0.1.0, pkg@latest).
+const NOT_A_HOST = /^(?:sha(?:256|384|512)|latest|next|v?\d+(?:\.\d+)*)$/i;
 const IPV4_PATTERN = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])/g;
 const IPV6_CANDIDATE = /(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]{0,44}[0-9A-Fa-f]/g;
 // Top-level and private-use suffixes host names in clusters end with; a dotted
@@ -137,7 +138,7 @@ export function findSensitive(text: string): SensitiveMatch[] {
     const [whole, user, host] = m as unknown as [string, string, string];
     if (seenAt.has(whole)) continue;
     seenAt.add(whole);
-    if (NOT_A_HOST.test(host) || /^\d+$/.test(host)) continue;
+    if (NOT_A_HOST.test(host) && !isIPv4(host)) continue;
     if (host.includes('.') && EMAIL_DOMAIN.test(host)) add('email', whole);
     addUser(user);
     add(isIPv4(host) ? 'ip' : 'host', host);

@@ -470,6 +470,7 @@ describe('credentials', () => {
     const a = new Anonymizer();
     const out = a.text(
       'ssh deploy@bastion-7 failed; git@gitlab.zqcorp.internal:team/app.git; sudo as root@jumpbox; ' +
+        'scp backup@10.20.30.40:/dump; ' +
         'redis://cacheuser:s3cretpassw0rd@redis-main:6379/0 and mail ops@zqmail.example',
     );
     for (const value of [
@@ -481,6 +482,8 @@ describe('credentials', () => {
       's3cretpassw0rd',
       'zqmail.example',
       'ops@',
+      'backup',
+      '10.20.30.40',
     ])
       expect(out).not.toContain(value);
     // "root" names no site and stays readable.
@@ -494,11 +497,13 @@ describe('credentials', () => {
     const digest = `sha256:${random(64, '0123456789abcdef')}`;
     const text =
       `image nginx@${digest} pulled; uid 3f2c9a4e-7b1d-4c8e-9f0a-12ab34cd56ef; ` +
-      'pod web-7d9f8c6b5-x2x4z restarted; ReconcileDeploymentControllerLoop failed';
+      'pod web-7d9f8c6b5-x2x4z restarted; ReconcileDeploymentControllerLoop failed; ' +
+      'installed lodash@4.17.21, golang.org/x/net@v0.1.0 and cli@latest';
     const out = a.text(text);
     expect(out).not.toContain('credential-');
     expect(out).toContain('3f2c9a4e-7b1d-4c8e-9f0a-12ab34cd56ef');
     expect(out).toContain('ReconcileDeploymentControllerLoop');
+    expect(out).toContain('lodash@4.17.21, host-1/x/net@v0.1.0 and cli@latest');
     expect(a.restore(out)).toBe(text);
   });
 
