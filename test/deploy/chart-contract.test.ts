@@ -219,7 +219,8 @@ interface LocalServices {
   nats: URL;
   natsTls: URL;
   natsCa: TestCertificates;
-  kafkaBrokers?: string;
+  /** The local Kafka (test/services/kafka.sh): one listener per security protocol, one SCRAM user. */
+  kafka?: { plain: string; sasl: string; saslSsl: string; password: string; ca: string };
 }
 
 let services: LocalServices;
@@ -316,8 +317,16 @@ function localRun(
     // A tls:// server without a CA Secret is trusted through the system's CAs, as the image's would be.
     if (url.protocol === 'tls:' && !env.KUBEOPS_BUS_NATS_TLS_CA_FILE) extraCa = services.natsCa.ca;
   }
-  if (env.KUBEOPS_KAFKA_BROKERS && services.kafkaBrokers)
-    env.KUBEOPS_KAFKA_BROKERS = services.kafkaBrokers;
+  if (env.KUBEOPS_KAFKA_BROKERS && services.kafka) {
+    const { kafka } = services;
+    const sasl = Boolean(env.KUBEOPS_KAFKA_SASL_MECHANISM);
+    const tls = env.KUBEOPS_KAFKA_TLS === 'true';
+    env.KUBEOPS_KAFKA_BROKERS = sasl ? (tls ? kafka.saslSsl : kafka.sasl) : kafka.plain;
+    // The user's Kafka Secret holds their password: here, the local Kafka user's.
+    if (env.KUBEOPS_KAFKA_SASL_PASSWORD) env.KUBEOPS_KAFKA_SASL_PASSWORD = kafka.password;
+    if (env.KUBEOPS_KAFKA_TLS_CA_FILE)
+      writeFileSync(env.KUBEOPS_KAFKA_TLS_CA_FILE, readFileSync(kafka.ca));
+  }
   return { env, ...(extraCa ? { extraCa } : {}) };
 }
 
@@ -390,14 +399,23 @@ describe('every preset starts: migrate, then every target answers /readyz', () =
     if (!url || !ca || !nats)
       throw new Error('run through vitest: the global setup provides the services');
     const natsCa = testCertificates();
+    const { env: kafkaEnv } = process;
     services = {
       database: new URL(url),
       databaseCa: readFileSync(ca, 'utf8'),
       nats: new URL(nats),
       natsTls: await startNatsTls(natsCa),
       natsCa,
-      ...(process.env.KUBEOPS_TEST_KAFKA_BROKERS
-        ? { kafkaBrokers: process.env.KUBEOPS_TEST_KAFKA_BROKERS }
+      ...(kafkaEnv.KUBEOPS_TEST_KAFKA_BROKERS
+        ? {
+            kafka: {
+              plain: kafkaEnv.KUBEOPS_TEST_KAFKA_BROKERS,
+              sasl: kafkaEnv.KUBEOPS_TEST_KAFKA_SASL_BROKERS ?? '',
+              saslSsl: kafkaEnv.KUBEOPS_TEST_KAFKA_SASL_SSL_BROKERS ?? '',
+              password: kafkaEnv.KUBEOPS_TEST_KAFKA_PASSWORD ?? '',
+              ca: kafkaEnv.KUBEOPS_TEST_KAFKA_CA_FILE ?? '',
+            },
+          }
         : {}),
     };
   }, 60_000);

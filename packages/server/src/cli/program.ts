@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { adminCommand } from './admin.js';
+import { doctorCommand } from './doctor.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { inspectCommand } from './inspect.js';
 import { migrateCommand } from './migrate.js';
@@ -15,6 +16,7 @@ export function program(): Command {
     .addCommand(migrateCommand())
     .addCommand(adminCommand())
     .addCommand(inspectCommand())
+    .addCommand(doctorCommand())
     .addCommand(backupCommand())
     .addCommand(restoreCommand())
     .showHelpAfterError();
