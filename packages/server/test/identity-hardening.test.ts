@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../src/auth/totp.js';
+import { migrate } from '../src/store/migrate.js';
+import { coreMigrations } from '../src/store/migrations/core.js';
+import { identityMigrations } from '../src/store/migrations/identity.js';
+import { openDatabase } from '../src/store/open.js';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from './support/app.js';
+import { testEnvironment } from './support/backends.js';
 
 const PASSWORD = 'a-long-enough-password';
 
@@ -400,5 +405,47 @@ describe('identity hardening', () => {
         details: { field: 'body.subject' },
       });
     });
+  });
+});
+
+describe('identity migration of stored data', () => {
+  it('points user bindings stored with a username at the user, and drops invalid provider groups', async () => {
+    const env = testEnvironment('postgres');
+    const db = await openDatabase(env.config());
+    try {
+      await migrate(db, [coreMigrations]);
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO users (username) VALUES ('carol') RETURNING id`,
+      );
+      const carol = rows[0]!.id;
+      await db.query(
+        `INSERT INTO users (username, source, oidc_subject, groups)
+         VALUES ('sso-dave', 'oidc', 'https://idp|dave', ARRAY['ok-group', 'bad group', 'role:admin'])`,
+      );
+      await db.query(
+        `INSERT INTO role_bindings (role, subject_kind, subject) VALUES ('viewer', 'user', 'carol'),
+         ('viewer', 'user', 'nobody'), ('viewer', 'group', 'carol')`,
+      );
+      await migrate(db, [coreMigrations, identityMigrations]);
+      const bindings = await db.query<{ subject_kind: string; subject: string }>(
+        'SELECT subject_kind, subject FROM role_bindings',
+      );
+      expect(bindings.rows).toHaveLength(3);
+      expect(bindings.rows).toEqual(
+        expect.arrayContaining([
+          { subject_kind: 'group', subject: 'carol' },
+          { subject_kind: 'user', subject: carol },
+          // Nobody by that id or name: left alone (it grants nothing, and the API now refuses such a binding).
+          { subject_kind: 'user', subject: 'nobody' },
+        ]),
+      );
+      const dave = await db.query<{ groups: string[] }>(
+        `SELECT groups FROM users WHERE username = 'sso-dave'`,
+      );
+      expect(dave.rows[0]!.groups).toEqual(['ok-group', 'role:admin']);
+    } finally {
+      await db.close();
+      await env.cleanup();
+    }
   });
 });
