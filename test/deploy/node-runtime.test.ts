@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -130,4 +130,36 @@ describe('the Node.js runtime', () => {
     },
     5 * 60_000,
   );
+
+  it('is what npm start builds and serves with when the machine has an older one', () => {
+    // Stand-ins that only say how they were called: the shipped node (already
+    // "installed" in a cache of this test's own), npm, and the machine's old node.
+    const cache = join(work, 'start-cache');
+    const bin = join(work, 'start-bin');
+    const say = (name: string, file: string, extra = '') => {
+      writeFileSync(file, `#!/bin/sh\n${extra}echo "${name} $*" >>"${join(work, 'start.log')}"\n`);
+      chmodSync(file, 0o755);
+    };
+    mkdirSync(join(cache, `node-${shipped}/bin`), { recursive: true });
+    mkdirSync(bin, { recursive: true });
+    say('shipped-node', join(cache, `node-${shipped}/bin/node`));
+    say(
+      'npm',
+      join(bin, 'npm'),
+      'echo "npm runs on $(command -v node)" >>"' + join(work, 'start.log') + '"\n',
+    );
+    say('old-node', join(bin, 'node'), 'if [ "$1" = -p ]; then echo 20.20.2; exit 0; fi\n');
+    const result = spawnSync('bash', ['packages/server/scripts/start.sh', '--port', '9000'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, KUBEOPS_CACHE: cache },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(work, 'start.log'), 'utf8').split('\n')).toEqual([
+      `npm runs on ${cache}/node-${shipped}/bin/node`,
+      'npm run build',
+      'shipped-node packages/server/dist/cli/main.js serve --port 9000',
+      '',
+    ]);
+  });
 });
