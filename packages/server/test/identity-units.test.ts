@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { grantCovers, isAllowed, type Principal } from '../src/auth/authorizer.js';
 import { impersonationFor } from '../src/auth/impersonation.js';
+import { missingRights, unheldPermissions } from '../src/auth/privilege.js';
 import { ConfigError, loadConfig } from '../src/core/config.js';
 import { base32Decode, base32Encode, hotp, matchTotp, totp } from '../src/auth/totp.js';
 
@@ -166,5 +167,68 @@ describe('permission checks', () => {
     expect(isAllowed(principal, admin, 'users:write')).toBe(true);
     expect(isAllowed({ ...principal, scopes: ['audit:read'] }, admin, 'users:write')).toBe(false);
     expect(isAllowed({ ...principal, scopes: ['audit:read'] }, admin, 'audit:read')).toBe(true);
+  });
+});
+
+describe('rights one may grant or act on', () => {
+  const actor: Principal = {
+    userId: 'u1',
+    username: 'helpdesk',
+    groups: [],
+    source: 'local',
+    authMethod: 'session',
+    sessionId: 's1',
+    tokenId: null,
+    scopes: null,
+    mfaEnrolmentRequired: false,
+  };
+  const grant = (
+    permissions: string[],
+    cluster: string | null = null,
+    namespace: string | null = null,
+  ) => ({
+    role: 'r',
+    cluster,
+    namespace,
+    permissions,
+    via: 'binding' as const,
+  });
+  const grants = [
+    grant(['users:write', 'clusters:*']),
+    grant(['devops:write'], 'prod', 'payments'),
+  ];
+  const at = (
+    permissions: string[],
+    cluster: string | null = null,
+    namespace: string | null = null,
+  ) => ({
+    permissions,
+    cluster,
+    namespace,
+  });
+
+  it('covers a permission only where it is held, and wildcards only by wildcards', () => {
+    expect(
+      missingRights(actor, grants, [at(['users:write', 'clusters:read', 'clusters:*'])]),
+    ).toEqual([]);
+    expect(missingRights(actor, grants, [at(['devops:write'], 'prod', 'payments')])).toEqual([]);
+    expect(missingRights(actor, grants, [at(['devops:write'], 'prod')])).toEqual([
+      { permission: 'devops:write', cluster: 'prod', namespace: null },
+    ]);
+    expect(
+      missingRights(actor, grants, [at(['*']), at(['users:*'])]).map((m) => m.permission),
+    ).toEqual(['*', 'users:*']);
+  });
+
+  it('limits an API token caller to its scopes', () => {
+    const token = { ...actor, authMethod: 'api_token' as const, scopes: ['users:write'] };
+    expect(missingRights(token, grants, [at(['clusters:read'])])).toHaveLength(1);
+    expect(unheldPermissions(token, grants, ['users:write', 'clusters:read'])).toEqual([
+      'clusters:read',
+    ]);
+    expect(unheldPermissions(actor, grants, ['devops:write', 'settings:write', '*'])).toEqual([
+      'settings:write',
+      '*',
+    ]);
   });
 });

@@ -108,8 +108,7 @@ export class Authorizer {
 
   /** Grants of any user, e.g. one an administrator is about to act on. */
   async grantsOfUser(user: UserIdentity): Promise<Grant[]> {
-    const principal = { userId: user.id, groups: user.groups, source: user.source };
-    const bound = await this.roles.effectiveBindings(principal.userId, principal.groups);
+    const bound = await this.roles.effectiveBindings(user.id, user.groups);
     const grants: Grant[] = bound.map((b) => ({
       role: b.role,
       cluster: b.cluster,
@@ -117,10 +116,8 @@ export class Authorizer {
       permissions: b.permissions,
       via: 'binding',
     }));
-    if (principal.source === 'oidc') {
-      const mapped = principal.groups
-        .map((g) => this.oidcGroupRoles[g])
-        .filter((r): r is string => !!r);
+    if (user.source === 'oidc') {
+      const mapped = user.groups.map((g) => this.oidcGroupRoles[g]).filter((r): r is string => !!r);
       const permissions = await this.roles.permissionsOf([...new Set(mapped)]);
       for (const [role, perms] of permissions) {
         grants.push({

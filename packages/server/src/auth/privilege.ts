@@ -26,27 +26,19 @@ export function missingRights(
   grants: Grant[],
   wanted: Rights[],
 ): MissingRight[] {
-  const missing: MissingRight[] = [];
-  for (const rights of wanted) {
-    const scope = {
-      cluster: rights.cluster ?? undefined,
-      namespace: rights.namespace ?? undefined,
-    };
-    for (const permission of rights.permissions) {
+  const missing = new Map<string, MissingRight>();
+  for (const { permissions, cluster, namespace } of wanted) {
+    const scope = { cluster: cluster ?? undefined, namespace: namespace ?? undefined };
+    for (const permission of permissions) {
       if (isAllowed(principal, grants, permission, scope)) continue;
-      if (
-        !missing.some(
-          (m) =>
-            m.permission === permission &&
-            m.cluster === rights.cluster &&
-            m.namespace === rights.namespace,
-        )
-      ) {
-        missing.push({ permission, cluster: rights.cluster, namespace: rights.namespace });
-      }
+      missing.set(JSON.stringify([permission, cluster, namespace]), {
+        permission,
+        cluster,
+        namespace,
+      });
     }
   }
-  return missing;
+  return [...missing.values()];
 }
 
 /** Permissions (e.g. API token scopes) the principal holds nowhere at all. */
@@ -55,12 +47,11 @@ export function unheldPermissions(
   grants: Grant[],
   wanted: string[],
 ): string[] {
-  return wanted.filter(
-    (permission) =>
-      !(
-        principal.scopes === null || principal.scopes.some((s) => permissionMatches(s, permission))
-      ) || !grants.some((g) => g.permissions.some((p) => permissionMatches(p, permission))),
-  );
+  const inScopes = (permission: string) =>
+    principal.scopes === null || principal.scopes.some((s) => permissionMatches(s, permission));
+  const inGrants = (permission: string) =>
+    grants.some((g) => g.permissions.some((p) => permissionMatches(p, permission)));
+  return wanted.filter((permission) => !inScopes(permission) || !inGrants(permission));
 }
 
 export function describeRights(missing: MissingRight[]): string {
