@@ -9,6 +9,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 # Test files started at the same moment must not create the same cluster twice.
+# The cluster's daemons must not inherit the lock (they would hold it for as long
+# as they run), so kwokctl runs with it closed.
 exec 7>"$state/.cluster-$CLUSTER_NAME.lock"
 flock 7
 
@@ -25,7 +27,7 @@ if healthy; then
   log "reusing running cluster $CLUSTER_NAME"
 elif [ -d "$CLUSTER_DIR" ] && kwokctl get clusters 2>/dev/null | grep -qx "$CLUSTER_NAME"; then
   log "starting stopped cluster $CLUSTER_NAME"
-  kwokctl start cluster --name "$CLUSTER_NAME" >&2
+  kwokctl start cluster --name "$CLUSTER_NAME" >&2 7>&-
   started=1
 else
   log "creating cluster $CLUSTER_NAME (kubernetes $K8S_VERSION, kwok $KWOK_VERSION)"
@@ -80,7 +82,7 @@ YAML
     done
     for f in "$repo"/test/cluster/stages/*.yaml; do printf -- '---\n'; cat "$f"; printf '\n'; done
   } > "$config"
-  kwokctl create cluster --name "$CLUSTER_NAME" --config "$config" --wait 3m >&2
+  kwokctl create cluster --name "$CLUSTER_NAME" --config "$config" --wait 3m >&2 7>&-
   started=1
 fi
 
