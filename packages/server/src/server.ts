@@ -17,8 +17,8 @@ export interface RunningServer {
 
 const DAY_MS = 86_400_000;
 
-/** /healthz, /readyz and /metrics alone, for a target that has no API of its own. */
-async function healthOnlyApp(ctx: ServerContext): Promise<FastifyInstance> {
+/** /healthz, /readyz and /metrics alone: a target with no API of its own, and the api's metrics port. */
+export async function buildHealthApp(ctx: ServerContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     forceCloseConnections: 'idle',
@@ -48,6 +48,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     if (runsTarget(config, 'api')) {
       addresses.api = await listen(ctx, 'api', await buildApp(ctx), config.http.port);
+      // /metrics is not on the public port; Prometheus scrapes it here.
+      if (config.http.metricsPort > 0) {
+        addresses.metrics = await listen(
+          ctx,
+          'metrics',
+          await buildHealthApp(ctx),
+          config.http.metricsPort,
+        );
+      }
     }
     for (const target of ['cdc', 'inspector'] as const) {
       if (!runsTarget(config, target)) continue;
@@ -55,7 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         addresses[target] = await listen(
           ctx,
           target,
-          await healthOnlyApp(ctx),
+          await buildHealthApp(ctx),
           config[target].port,
         );
       }

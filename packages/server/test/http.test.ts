@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteModule } from '../src/http/routes.js';
+import { buildHealthApp } from '../src/server.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
 describe('HTTP defaults', () => {
@@ -19,14 +20,18 @@ describe('HTTP defaults', () => {
     await t?.close();
   });
 
-  it('serves health, readiness and Prometheus metrics without a token', async () => {
+  it('serves health and readiness, and Prometheus metrics on the health port only', async () => {
     expect((await t.request({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await t.request({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toMatchObject({ database: { ok: true }, migrations: { ok: true } });
     await t.request({ method: 'GET', url: '/api/v1/me' });
     t.ctx.metrics.registerCacheSize('example', () => 42);
-    const metrics = (await t.request({ method: 'GET', url: '/metrics' })).body;
+    // The public API port (what the Ingress exposes) has no /metrics.
+    expect((await t.request({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    const health = await buildHealthApp(t.ctx);
+    const metrics = (await health.inject({ method: 'GET', url: '/metrics' })).body;
+    await health.close();
     expect(metrics).toMatch(
       /kubeops_http_request_duration_seconds_bucket\{.*route="\/api\/v1\/me".*status_code="401"/,
     );
@@ -58,13 +63,13 @@ describe('HTTP defaults', () => {
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('echoes a caller request id and makes one up otherwise', async () => {
+  it('makes up every request id itself, whatever the caller sent', async () => {
     const given = await t.request({
       method: 'GET',
       url: '/healthz',
       headers: { 'x-request-id': 'trace-123' },
     });
-    expect(given.headers['x-request-id']).toBe('trace-123');
+    expect(given.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const made = await t.request({
       method: 'GET',
       url: '/healthz',

@@ -15,6 +15,7 @@ import { tooManyRequests } from '../core/errors.js';
 import { RequestTracing } from '../core/request-tracing.js';
 import { errorHandler } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { registerJsonBodyParser } from './json-body.js';
 import { STRING_FORMATS } from '../core/http-url.js';
 import { registerRequestHooks, requestId } from './request-hooks.js';
 import { API_ROUTE_MODULES, type RouteModule } from './routes.js';
@@ -72,7 +73,7 @@ export async function buildApp(
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     ...(tracing ? { childLoggerFactory: tracing.childLoggerFactory } : {}),
-    genReqId: (req) => requestId(req.headers['x-request-id']),
+    genReqId: () => requestId(),
     trustProxy: trustedProxies(config.http.trustProxy),
     bodyLimit: config.http.bodyLimitBytes,
     forceCloseConnections: 'idle',
@@ -89,6 +90,7 @@ export async function buildApp(
   });
   app.setErrorHandler(errorHandler);
   app.decorate('authorizer', ctx.authorizer);
+  registerJsonBodyParser(app, config.http.maxJsonDepth);
 
   await app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
@@ -147,7 +149,7 @@ export async function buildApp(
 
   tracing?.register(app);
   registerRequestHooks(app, ctx, sockets.tickets);
-  registerHealthRoutes(app, ctx);
+  registerHealthRoutes(app, ctx, { metrics: false });
   registerWebSocketTicketRoute(app, sockets.tickets);
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
     app.swagger(),

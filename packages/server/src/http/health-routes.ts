@@ -5,10 +5,15 @@ import type { ReadinessChecks } from '../core/readiness.js';
 
 const probe = { public: true, rateLimit: false } as const;
 
-/** /healthz (the process answers), /readyz (it can serve: database, migrations, …), /metrics (Prometheus). */
+/**
+ * /healthz (the process answers), /readyz (it can serve: database, migrations, …)
+ * and, unless `metrics: false`, /metrics (Prometheus). The public API port
+ * leaves /metrics out: it lives on the health port, which only the cluster reaches.
+ */
 export function registerHealthRoutes(
   app: FastifyInstance,
   deps: { readiness: ReadinessChecks; metrics: Metrics },
+  options: { metrics?: boolean } = {},
 ): void {
   app.get(
     '/healthz',
@@ -30,6 +35,7 @@ export function registerHealthRoutes(
         .send({ status: result.ok ? 'ok' : 'unavailable', checks: result.checks });
     },
   );
+  if (options.metrics === false) return;
   app.get(
     '/metrics',
     {

@@ -9,10 +9,20 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Reachable without signing in although they live under /api. */
 const PUBLIC_API_PATHS = ['/api/openapi.json', '/api/docs'];
 
-export function requestId(header: string | string[] | undefined): string {
+/**
+ * Every request gets an id KubeOps made: audit entries and log lines are
+ * found by it, so a client must not be able to pick it (and make its request
+ * look like another one). What a client sent as X-Request-Id is kept apart,
+ * as clientRequestId, when it looks like an id at all.
+ */
+export function requestId(): string {
+  return randomUUID();
+}
+
+export function clientRequestId(header: string | string[] | undefined): string | undefined {
   return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header)
     ? header
-    : randomUUID();
+    : undefined;
 }
 
 function needsAuthentication(request: FastifyRequest): boolean {
@@ -58,11 +68,18 @@ export function registerRequestHooks(
   ctx: ServerContext,
   tickets: WebSocketTicketStore,
 ): void {
+  /** What each client called its request, recorded next to (never as) the request id. */
+  const clientIds = new WeakMap<FastifyRequest, string>();
   app.decorateRequest('principal', undefined);
   app.decorateRequest('audit', undefined as never);
 
   app.addHook('onRequest', async (request) => {
     request.audit = {};
+    const given = clientRequestId(request.headers['x-request-id']);
+    if (given) {
+      clientIds.set(request, given);
+      request.log = request.log.child({ clientRequestId: given });
+    }
   });
 
   // preParsing: after the rate limiter (a route-level onRequest hook), before any body is read.
@@ -144,6 +161,7 @@ export function registerRequestHooks(
         details: {
           ...(audit.details ?? {}),
           ...(request.principal?.tokenId ? { apiTokenId: request.principal.tokenId } : {}),
+          ...(clientIds.has(request) ? { clientRequestId: clientIds.get(request) } : {}),
         },
       });
       return payload;
