@@ -19,7 +19,10 @@ import { resolve } from 'node:path';
  *   KUBEOPS_TEST_AUDIT_LOG (the API server's audit log, Metadata level: who it
  *   saw on every request, impersonated or not), KUBEOPS_TEST_S3_* /
  *   KUBEOPS_TEST_AZURE_* / KUBEOPS_TEST_GCS_ENDPOINT (test/services/object-storage.sh).
- * KUBEOPS_TEST_CLUSTER=0 skips the cluster (for quick unit-only runs).
+ *   KUBEOPS_TEST_KAFKA_BROKERS and the rest of test/services/kafka.sh's env
+ *   (KUBEOPS_TEST_KAFKA_SASL_BROKERS, _SASL_SSL_BROKERS, _MTLS_BROKERS, _USERNAME,
+ *   _PASSWORD, _CA_FILE, _CLIENT_CERT_FILE, _CLIENT_KEY_FILE, _PROXY_PORT).
+ * KUBEOPS_TEST_CLUSTER=0 skips the cluster, KUBEOPS_TEST_KAFKA=0 Kafka (for quick unit-only runs).
  */
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -73,6 +76,16 @@ export default function setup(): () => void {
   const startedObjects = (objects.STARTED ?? '').split(' ').filter(Boolean);
   if (!keep && startedObjects.length > 0) {
     stops.push(() => run('test/services/object-storage.sh', ['down', ...startedObjects]));
+  }
+
+  // Apache Kafka in KRaft mode, with SASL and TLS listeners (test/services/kafka.sh).
+  if (process.env.KUBEOPS_TEST_KAFKA !== '0') {
+    const kafka = readEnvFile(run('test/services/kafka.sh', ['up']));
+    for (const [name, value] of Object.entries(kafka)) {
+      if (name.startsWith('KAFKA_')) process.env[`KUBEOPS_TEST_${name}`] = value;
+    }
+    if (kafka.STARTED === 'kafka' && !keep)
+      stops.push(() => run('test/services/kafka.sh', ['down']));
   }
 
   if (process.env.KUBEOPS_TEST_CLUSTER !== '0') {

@@ -11,7 +11,7 @@ export function natsServerOf(url: string): string {
   return `${parsed.protocol}//${parsed.host}`;
 }
 
-function readConfigFile(key: string, path: string): string {
+export function readConfigFile(key: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {

@@ -2,15 +2,33 @@ import { InProcessBus, type EventBus } from '../core/bus.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logging.js';
 import { JetStreamBus } from './jetstream-bus.js';
+import { KafkaBus } from './kafka-bus.js';
+import { kafkaConnectionOptions, kafkaServerOf } from './kafka-connection-options.js';
 import { natsConnectionOptions, natsServerOf } from './nats-connection-options.js';
 
 /**
- * The bus `bus.*` asks for: NATS JetStream when bus.nats.url is set, else
- * the in-process bus (enough when every target runs in one process). Kafka is
- * refused by config validation in this build.
+ * The bus `bus.*` asks for: Kafka when bus.kafka.brokers is set, NATS
+ * JetStream when bus.nats.url is set (config refuses both), else the
+ * in-process bus (enough when every target runs in one process).
  */
 export function openBus(config: Config, logger: Logger): EventBus {
-  const { nats } = config.bus;
+  const { nats, kafka } = config.bus;
+  if (kafka.brokers.length > 0) {
+    return new KafkaBus(
+      {
+        brokers: kafka.brokers,
+        clientId: kafka.clientId,
+        connection: kafkaConnectionOptions(kafka),
+        server: kafkaServerOf(kafka),
+        topicPrefix: kafka.topicPrefix,
+        consumerGroup: kafka.consumerGroup,
+        partitions: kafka.partitions,
+        replicationFactor: kafka.replicationFactor,
+        maxAgeSeconds: kafka.maxAgeSeconds,
+      },
+      logger.child({ component: 'bus' }),
+    );
+  }
   if (nats.url === undefined) {
     return new InProcessBus((error, subject) =>
       logger.error({ subject, err: error }, 'event handler failed'),

@@ -13,13 +13,23 @@ export interface SubscribeOptions {
   group?: string;
 }
 
+export interface PublishOptions {
+  /**
+   * Events with the same key (e.g. an object's uid) are handled in the order
+   * they were published, also across the members of a group (Kafka keeps a
+   * key in one partition). Without a key, a Kafka bus spreads events over
+   * partitions. NATS JetStream keeps one order per subject and ignores it.
+   */
+  key?: string;
+}
+
 /**
  * How modules publish and hear events (e.g. CDC changes). In one process the
- * in-process bus is enough; split deployments use NATS JetStream behind the
- * same interface (src/bus).
+ * in-process bus is enough; split deployments use NATS JetStream or Kafka
+ * behind the same interface (src/bus).
  */
 export interface EventBus {
-  publish(subject: string, data: unknown): Promise<void>;
+  publish(subject: string, data: unknown, options?: PublishOptions): Promise<void>;
   /**
    * Returns a function that stops the subscription. A handler that throws (or
    * rejects) gets the event again later on a bus that can redeliver.

@@ -54,11 +54,6 @@ export const ConfigSchema = Obj({
   http: Obj({
     host: Type.String({ minLength: 1, default: '0.0.0.0' }),
     port: Port(8000),
-    /**
-     * The api's health and metrics port: /healthz, /readyz and /metrics, which
-     * the public API port does not serve. 0: no such listener (the chart sets 9464).
-     */
-    metricsPort: Port(0),
     /** The address users reach KubeOps at; used in the sign-in message and OIDC redirects. */
     publicUrl: Type.Optional(Type.String({ format: 'uri' })),
     /**
@@ -79,8 +74,6 @@ export const ConfigSchema = Obj({
     corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     webRoot: Type.Optional(Type.String({ minLength: 1 })),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
-    /** Nesting a JSON request body may have; deeper is a 400 before any schema looks at it. */
-    maxJsonDepth: Type.Integer({ minimum: 8, maximum: 1000, default: 64 }),
     /** Every WebSocket (live resources, exec, logs). */
     webSocket: Obj({
       /** Largest frame a client may send; a bigger one closes the socket (1009). */
@@ -232,8 +225,45 @@ export const ConfigSchema = Obj({
         keyFile: Type.Optional(Type.String({ minLength: 1 })),
       }),
     }),
+    /** Apache Kafka instead of NATS (bus.kafka.brokers set); the Helm chart's KUBEOPS_KAFKA_* names are read too. */
     kafka: Obj({
-      brokers: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+      /** Bootstrap brokers, host:port. */
+      brokers: Type.Array(Type.String({ pattern: '^[^\\s:/]+:[0-9]{1,5}$' }), { default: [] }),
+      /** Every subject is the topic `<topicPrefix><subject>`, created when missing. */
+      topicPrefix: Type.String({ pattern: '^[A-Za-z0-9._-]{0,100}$', default: 'kubeops.' }),
+      /**
+       * Consumer groups are named `<consumerGroup>.<group>.<subject>`: replicas with the
+       * same value share each group's committed offsets, so an event is handled once and
+       * nothing published while they are away is lost.
+       */
+      consumerGroup: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'kubeops' }),
+      clientId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', default: 'kubeops' }),
+      /** Partitions of a topic KubeOps creates; events of one key (object) stay in one, in order. */
+      partitions: Type.Integer({ minimum: 1, maximum: 1000, default: 6 }),
+      /** Replicas of a topic KubeOps creates; 0 leaves it to the brokers' default.replication.factor. */
+      replicationFactor: Type.Integer({ minimum: 0, maximum: 16, default: 0 }),
+      /** How long a topic KubeOps creates keeps events for consumers that are away (retention.ms). */
+      maxAgeSeconds: Seconds(7 * 86400),
+      sasl: Obj({
+        mechanism: Type.Optional(
+          Type.Union([
+            Type.Literal('PLAIN'),
+            Type.Literal('SCRAM-SHA-256'),
+            Type.Literal('SCRAM-SHA-512'),
+          ]),
+        ),
+        username: Type.Optional(Type.String({ minLength: 1 })),
+        password: Type.Optional(Type.String({ minLength: 1 })),
+      }),
+      tls: Obj({
+        /** Connect with TLS (also implied by any file below). */
+        enabled: Type.Boolean({ default: false }),
+        /** CA bundle to verify the brokers with, instead of the system's. */
+        caFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Client certificate and key, for brokers that require one. */
+        certFile: Type.Optional(Type.String({ minLength: 1 })),
+        keyFile: Type.Optional(Type.String({ minLength: 1 })),
+      }),
     }),
   }),
   /** OpenTelemetry tracing; off unless an endpoint is set. */

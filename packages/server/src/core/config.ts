@@ -57,7 +57,15 @@ const ENV_ALIASES: Record<string, string[]> = {
   KUBEOPS_NATS_URL: ['bus', 'nats', 'url'],
   KUBEOPS_NATS_USER: ['bus', 'nats', 'user'],
   KUBEOPS_NATS_PASSWORD: ['bus', 'nats', 'password'],
+  // The Helm chart's names for bus.kafka.* (deploy/helm/kubeops/templates/_config.tpl).
   KUBEOPS_KAFKA_BROKERS: ['bus', 'kafka', 'brokers'],
+  KUBEOPS_KAFKA_TOPIC_PREFIX: ['bus', 'kafka', 'topicPrefix'],
+  KUBEOPS_KAFKA_CONSUMER_GROUP: ['bus', 'kafka', 'consumerGroup'],
+  KUBEOPS_KAFKA_SASL_MECHANISM: ['bus', 'kafka', 'sasl', 'mechanism'],
+  KUBEOPS_KAFKA_SASL_USERNAME: ['bus', 'kafka', 'sasl', 'username'],
+  KUBEOPS_KAFKA_SASL_PASSWORD: ['bus', 'kafka', 'sasl', 'password'],
+  KUBEOPS_KAFKA_TLS: ['bus', 'kafka', 'tls', 'enabled'],
+  KUBEOPS_KAFKA_TLS_CA_FILE: ['bus', 'kafka', 'tls', 'caFile'],
   KUBEOPS_OTEL_EXPORTER_OTLP_ENDPOINT: ['tracing', 'endpoint'],
   OTEL_EXPORTER_OTLP_ENDPOINT: ['tracing', 'endpoint'],
   OTEL_SERVICE_NAME: ['tracing', 'serviceName'],
@@ -262,11 +270,29 @@ function trustedProxyProblems(trustProxy: Config['http']['trustProxy']): ConfigP
 function busProblems(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const { nats, kafka } = config.bus;
-  if (kafka.brokers.length > 0) {
+  if (kafka.brokers.length > 0 && nats.url !== undefined) {
     problems.push({
       key: 'bus.kafka.brokers',
+      message: 'KubeOps uses one event bus: set bus.kafka.brokers or bus.nats.url, not both',
+    });
+  }
+  if (kafka.sasl.mechanism && (!kafka.sasl.username || !kafka.sasl.password)) {
+    problems.push({
+      key: kafka.sasl.username ? 'bus.kafka.sasl.password' : 'bus.kafka.sasl.username',
+      message: `is required with bus.kafka.sasl.mechanism ${kafka.sasl.mechanism}`,
+    });
+  }
+  if (!kafka.sasl.mechanism && (kafka.sasl.username || kafka.sasl.password)) {
+    problems.push({
+      key: 'bus.kafka.sasl.mechanism',
       message:
-        'kafka bus not available in this build; use NATS JetStream (bus.nats.url / KUBEOPS_NATS_URL) or unset it for the in-process bus',
+        'is required with a SASL user name or password (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)',
+    });
+  }
+  if (!kafka.tls.certFile !== !kafka.tls.keyFile) {
+    problems.push({
+      key: kafka.tls.certFile ? 'bus.kafka.tls.keyFile' : 'bus.kafka.tls.certFile',
+      message: 'a client certificate needs both bus.kafka.tls.certFile and bus.kafka.tls.keyFile',
     });
   }
   if (!nats.tls.certFile !== !nats.tls.keyFile) {

@@ -13,8 +13,12 @@ export class SwitchableProxy {
 
   constructor(private readonly target: URL) {}
 
-  /** Starts listening; resolves with the https URL to register. */
-  async start(): Promise<string> {
+  /**
+   * Starts listening (on `port`, or any free one); resolves with the https URL
+   * to register. A fixed port is for a client that must come back to the same
+   * address, e.g. the one a Kafka broker advertises.
+   */
+  async start(port = 0): Promise<string> {
     this.server = createServer((client) => {
       this.track(client);
       client.on('error', () => client.destroy());
@@ -29,7 +33,7 @@ export class SwitchableProxy {
       client.on('close', end);
       upstream.on('error', end).on('close', end);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `https://127.0.0.1:${(this.server.address() as { port: number }).port}`;
   }
 
