@@ -102,6 +102,9 @@ has one when it names its own Secret or gives a password in values.
 KUBEOPS_DATA_DIR: /var/lib/kubeops
 KUBEOPS_LOG_LEVEL: {{ $v.app.logLevel | quote }}
 KUBEOPS_INSPECTOR_PORT: {{ $v.app.inspectorPort | quote }}
+{{- with $v.app.inspectionReportFormats }}
+KUBEOPS_INSPECTOR_REPORT_FORMATS: {{ join "," . | quote }}
+{{- end }}
 {{- /* /metrics is not on the public api port: the api serves it (with /healthz, /readyz) here. */}}
 KUBEOPS_HTTP_METRICS_PORT: "9464"
 {{- with (default $v.global.domain $v.ingress.host) }}

@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { AiSettingsSchema } from '../providers/ai/settings.js';
 import { MetricsSettingsSchema } from '../providers/metrics/settings.js';
 import { StorageSettingsSchema } from '../providers/storage/settings.js';
+import { EXPORT_FORMATS } from '../inspector/export-formats.js';
 // TypeBox checks no string formats by itself: this registers the http(s) URL ones config uses.
 import './http-url.js';
 
@@ -130,7 +131,14 @@ export const ConfigSchema = Obj({
     batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
     flushMilliseconds: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
   }),
-  inspector: Obj({ port: Port(8002) }),
+  inspector: Obj({
+    port: Port(8002),
+    /** Formats each finished run's report is also written in to object storage (reports/<cluster>/<run>.<format>); none by default. */
+    reportFormats: Type.Array(Type.Union(EXPORT_FORMATS.map((f) => Type.Literal(f))), {
+      uniqueItems: true,
+      default: [],
+    }),
+  }),
   database: Obj({
     url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
     /** Schema for KubeOps tables (default: the connection's search_path, usually public). */

@@ -4,7 +4,6 @@ import { containerMetricsOf } from '../providers/metrics/index.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
 import type { TargetComponent } from '../targets.js';
 import { ChannelStore } from './channel-store.js';
-import { EgressGuard } from '../core/egress-guard.js';
 import { ExemptionStore } from './exemption-store.js';
 import { InspectionRunner, type RunnerOptions } from './inspection-runner.js';
 import { RunExecutor, type ClusterConnections } from './run-executor.js';
@@ -12,6 +11,7 @@ import { FindingStore } from './store/finding-store.js';
 import { RunStore } from './store/run-store.js';
 import { ScheduleStore } from './store/schedule-store.js';
 import { FindingQueries } from './store/finding-queries.js';
+import { EgressGuard } from '../core/egress-guard.js';
 
 /** The inspector's stores and executor for one process, shared by its routes and its target. */
 export interface InspectorModule {
@@ -47,6 +47,9 @@ export function inspectorOf(ctx: ServerContext, connections?: ClusterConnections
       publicUrl: ctx.config.http.publicUrl,
       explain: explainerOf(ctx),
       metrics: containerMetricsOf(ctx.config.metrics),
+      reports: ctx.config.inspector.reportFormats.length
+        ? { store: ctx.objects, formats: ctx.config.inspector.reportFormats }
+        : undefined,
     });
     module = {
       runs: new RunStore(ctx.db),

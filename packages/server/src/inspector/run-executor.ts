@@ -19,7 +19,8 @@ import type { ExemptionStore } from './exemption-store.js';
 import type { FindingStatus, FindingStore } from './store/finding-store.js';
 import { scopeOfRun, type RunRow } from './store/run-store.js';
 import { ScopeFilter } from './scope.js';
-import { describeResource } from './formats/report.js';
+import { describeResource, type InspectionReport } from './formats/report.js';
+import { exportRunReport, type ReportExport } from './report-export.js';
 import { explainRun } from './run-explanations.js';
 
 /**
@@ -44,6 +45,8 @@ export interface RunExecutorDeps {
   explain?: FindingExplainer | undefined;
   /** Set when a metrics server is configured: the usage and anomaly rules get history. */
   metrics?: ContainerMetricsProvider | undefined;
+  /** Set when inspector.reportFormats is: each stored run's report is also written to object storage. */
+  reports?: ReportExport | undefined;
 }
 
 export interface ExecutedRun {
@@ -138,6 +141,19 @@ export class RunExecutor {
       };
     }
     if (deps.explain) await this.explain(deps.explain, run, observed, outcome.seen, snapshot);
+    if (deps.reports) {
+      await this.exportReport(deps.reports, run, {
+        target: `cluster ${describeScope(run)}`,
+        result: {
+          ...result,
+          findings: observed.map((o) => o.finding),
+          suppressed: result.suppressed.filter((s) => filter.includes(s.finding)),
+          summary,
+        },
+        skipped: collection.skipped,
+        time: snapshot.now,
+      });
+    }
     const notified: NotifiedFinding[] = observed.map(({ finding: f }) => ({
       ruleId: f.ruleId,
       severity: f.severity,
@@ -172,6 +188,26 @@ export class RunExecutor {
       newCount: counts.new,
       resolvedCount: counts.resolved,
     };
+  }
+
+  /** Exports are an extra as well: the stored run stands when storage fails. */
+  private async exportReport(
+    reports: ReportExport,
+    run: RunRow,
+    report: InspectionReport,
+  ): Promise<void> {
+    try {
+      const keys = await exportRunReport(reports, run, report);
+      this.deps.logger.info(
+        { run: run.id, location: reports.store.location, keys },
+        'inspection report exported',
+      );
+    } catch (error) {
+      this.deps.logger.warn(
+        { run: run.id, err: error instanceof Error ? error.message : String(error) },
+        'exporting the inspection report failed; the stored run stands',
+      );
+    }
   }
 
   /** Explanations are an extra: a failure is logged and the run's report stands. */
