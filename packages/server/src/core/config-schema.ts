@@ -55,6 +55,11 @@ export const ConfigSchema = Obj({
   http: Obj({
     host: Type.String({ minLength: 1, default: '0.0.0.0' }),
     port: Port(8000),
+    /**
+     * The api's health and metrics port: /healthz, /readyz and /metrics, which
+     * the public API port does not serve. 0: no such listener (the chart sets 9464).
+     */
+    metricsPort: Port(0),
     /** The address users reach KubeOps at; used in the sign-in message and OIDC redirects. */
     publicUrl: Type.Optional(Type.String({ format: 'uri' })),
     /**
@@ -75,6 +80,8 @@ export const ConfigSchema = Obj({
     corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     webRoot: Type.Optional(Type.String({ minLength: 1 })),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+    /** Nesting a JSON request body may have; deeper is a 400 before any schema looks at it. */
+    maxJsonDepth: Type.Integer({ minimum: 8, maximum: 1000, default: 64 }),
     /** Every WebSocket (live resources, exec, logs). */
     webSocket: Obj({
       /** Largest frame a client may send; a bigger one closes the socket (1009). */
