@@ -12,6 +12,8 @@ packages=(
   postgresql         # test/services: the database
   redis-server       # test/services
   nats-server        # test/services: the bus (JetStream)
+  openjdk-17-jre-headless # test/services/kafka.sh: runs the Kafka broker
+  maven              # test/services/kafka.sh: fetches the Kafka jars from Maven Central
   victoria-metrics   # test/support/victoria-metrics.sh: metric history
   shellcheck         # test/tools/install.sh: the shell linter
   chromium           # test/e2e/ensure-browser.sh: the console e2e browser
