@@ -50,7 +50,7 @@ fetch_libs() {
   ensure_packages mvn maven
   log "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central (cached in $libs)"
   local tmp="$libs.tmp"; rm -rf "$tmp"
-  mvn -q -B -f "$repo/test/services/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+  mvn -q -B -Dstyle.color=never -f "$repo/test/services/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2 ||
     die "could not fetch the Kafka $KAFKA_VERSION jars"
   touch "$tmp/.complete"
