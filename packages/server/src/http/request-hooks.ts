@@ -20,9 +20,7 @@ export function requestId(): string {
 }
 
 export function clientRequestId(header: string | string[] | undefined): string | undefined {
-  return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header)
-    ? header
-    : undefined;
+  return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : undefined;
 }
 
 function needsAuthentication(request: FastifyRequest): boolean {
