@@ -3,10 +3,11 @@ import type { KubeObject, WatchEventType } from '../kube/watch-loop.js';
 import type { ChangeRecord, ObjectState, ResourceKey } from './change-record.js';
 import type { ChangeWriter } from './change-writer.js';
 import { diffJson } from './json-patch.js';
+import type { Logger } from '../core/logging.js';
 import {
   changedManagers,
   changedSecretKeys,
-  isSecret,
+  holdsSecrets,
   normalise,
   type SecretHasher,
 } from './normalise.js';
@@ -15,7 +16,9 @@ import type { CaptureTable } from './resource-selection.js';
 export interface RecorderOptions {
   table: CaptureTable;
   snapshotEvery: number;
+  /** Required when the resource is Secrets: no value is ever stored. */
   secrets: SecretHasher | undefined;
+  logger?: Logger;
   now?: () => Date;
 }
 
@@ -29,6 +32,7 @@ export interface RecorderOptions {
 export class ChangeRecorder {
   private listed: Set<string> | undefined;
   private readonly now: () => Date;
+  private readonly hasher: SecretHasher | undefined;
 
   constructor(
     readonly key: ResourceKey,
@@ -38,6 +42,9 @@ export class ChangeRecorder {
     private readonly options: RecorderOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    if (holdsSecrets(key) && !options.secrets)
+      throw new Error('Secrets cannot be recorded without the secret hasher');
+    this.hasher = holdsSecrets(key) ? options.secrets : undefined;
   }
 
   get objectCount(): number {
@@ -75,7 +82,19 @@ export class ChangeRecorder {
     if (!this.listed) this.writer.advance(this.key, resourceVersion);
   }
 
+  /** One object that cannot be recorded must not stop the watch (shared with the resource cache) nor the others. */
   private record(type: WatchEventType, object: KubeObject, relist: boolean): void {
+    try {
+      this.recordOne(type, object, relist);
+    } catch (error) {
+      this.options.logger?.error(
+        { err: error, resource: this.key.resource, name: object.metadata?.name },
+        'could not record a change',
+      );
+    }
+  }
+
+  private recordOne(type: WatchEventType, object: KubeObject, relist: boolean): void {
     const uid = object.metadata.uid ?? '';
     const previous = this.states.get(uid);
     const rv = object.metadata.resourceVersion ?? '';
@@ -84,7 +103,7 @@ export class ChangeRecorder {
       return;
     }
     if (previous?.resourceVersion === rv) return;
-    const next = normalise(this.key.cluster, object, this.options.secrets);
+    const next = normalise(this.key.cluster, object, this.hasher);
     const patch = diffJson(previous?.body, next.body);
     const changeType: ChangeType = previous ? 'updated' : 'created';
     const state: ObjectState = {
@@ -95,7 +114,9 @@ export class ChangeRecorder {
       objectVersion: (previous?.objectVersion ?? 0) + (patch.length || !previous ? 1 : 0),
       sinceSnapshot: previous ? previous.sinceSnapshot + (patch.length ? 1 : 0) : 0,
       body: next.body,
-      managers: next.managers,
+      // A cache replay carries no managedFields: keep what was known rather than forget every manager.
+      managers:
+        object.metadata.managedFields === undefined && previous ? previous.managers : next.managers,
     };
     this.states.set(uid, state);
     if (previous && patch.length === 0) {
@@ -110,10 +131,8 @@ export class ChangeRecorder {
         generation: next.generation,
         patch: previous ? patch : [],
         snapshot: snapshot ? next.body : null,
-        fieldManagers: changedManagers(previous?.managers, next.managers),
-        changedSecretKeys: isSecret(next.body)
-          ? changedSecretKeys(previous?.body, next.body)
-          : null,
+        fieldManagers: changedManagers(previous?.managers, state.managers),
+        changedSecretKeys: this.hasher ? changedSecretKeys(previous?.body, next.body) : null,
       }),
       { key: this.key, state },
     );
@@ -126,7 +145,7 @@ export class ChangeRecorder {
     last?: KubeObject,
   ): void {
     this.states.delete(previous.uid);
-    const final = last ? normalise(this.key.cluster, last, this.options.secrets) : undefined;
+    const final = last ? normalise(this.key.cluster, last, this.hasher) : undefined;
     this.writer.add(
       this.change(previous, 'deleted', resourceVersion, relist, {
         generation: final?.generation ?? null,

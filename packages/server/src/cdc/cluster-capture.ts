@@ -8,7 +8,7 @@ import { ChangeRecorder } from './change-recorder.js';
 import type { ChangeWriter } from './change-writer.js';
 import { loadCapture } from './capture-state.js';
 import { ownWatch, sharedCache, type CaptureSource } from './capture-source.js';
-import type { SecretHasher } from './normalise.js';
+import { holdsSecrets, type SecretHasher } from './normalise.js';
 import { resourceName, selectResources, type CaptureTable } from './resource-selection.js';
 
 /** How often the served resources are compared with what is watched (discovery refreshes itself on CRD changes). */
@@ -106,10 +106,13 @@ export class ClusterCapture {
       table,
       snapshotEvery: this.options.config.snapshotEvery,
       secrets: this.options.secrets,
+      logger: this.options.logger,
     });
-    const source: CaptureSource = this.options.shareCache
-      ? sharedCache(this.cluster, resource)
-      : ownWatch(this.cluster.handle.client, resource, stored.resourceVersion);
+    // Secrets are never held in the platform's resource cache, so there is no watch to share.
+    const source: CaptureSource =
+      this.options.shareCache && !holdsSecrets(resource)
+        ? sharedCache(this.cluster, resource)
+        : ownWatch(this.cluster.handle.client, resource, stored.resourceVersion);
     this.running.set(name, { version: resource.version, recorder, stop: source(recorder) });
   }
 

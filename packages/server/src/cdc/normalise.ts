@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FieldManagerStamp } from '@kubeops/contracts';
 import type { KubeObject } from '../kube/watch-loop.js';
 
@@ -10,14 +10,12 @@ const HEARTBEAT_FIELDS = ['lastHeartbeatTime', 'lastProbeTime'];
 /** What is stored of one version of an object, and what its managedFields say about who wrote it. */
 export interface NormalisedObject {
   body: KubeObject;
-  /** One entry per managedFields entry, with a fingerprint of its fields to tell which ones changed. */
+  /** One entry per managedFields entry: who, how, and when they last wrote. */
   managers: ManagerEntry[];
   generation: number | null;
 }
 
-export interface ManagerEntry extends FieldManagerStamp {
-  fingerprint: string;
-}
+export type ManagerEntry = FieldManagerStamp;
 
 /**
  * Secret values never reach the history: each is replaced by an HMAC bound
@@ -47,18 +45,15 @@ function managersOf(object: KubeObject): ManagerEntry[] {
     operation: String(f.operation ?? ''),
     ...(typeof f.subresource === 'string' && f.subresource ? { subresource: f.subresource } : {}),
     time: typeof f.time === 'string' ? f.time : null,
-    fingerprint: createHash('sha1')
-      .update(JSON.stringify(f.fieldsV1 ?? null))
-      .update(String(f.time ?? ''))
-      .digest('base64url'),
   }));
 }
 
 /**
- * The managers whose entry is new or different in this version: the ones
- * that wrote it. managedFields times have one-second resolution, so a
- * manager writing the same fields twice within a second leaves its entry
- * as it was; then the entries stamped latest are the best answer.
+ * The managers that wrote this version: those whose entry is new or newly
+ * stamped. An entry whose fields shrank was only taken over by the writer,
+ * so the fields themselves are not compared. Times have one-second
+ * resolution: when a manager wrote again within the same second, no stamp
+ * moves, and the entries stamped latest are the best answer.
  */
 export function changedManagers(
   previous: readonly ManagerEntry[] | undefined,
@@ -66,8 +61,7 @@ export function changedManagers(
   /** Off for deletes: managedFields never say who deleted. */
   latestWhenUnchanged = true,
 ): FieldManagerStamp[] {
-  const id = (m: ManagerEntry) =>
-    `${m.manager}\0${m.operation}\0${m.subresource ?? ''}\0${m.fingerprint}`;
+  const id = (m: ManagerEntry) => `${m.manager}\0${m.operation}\0${m.subresource ?? ''}\0${m.time}`;
   const before = new Set((previous ?? []).map(id));
   let changed = current.filter((m) => !before.has(id(m)));
   if (changed.length === 0 && previous && latestWhenUnchanged) {
@@ -77,7 +71,7 @@ export function changedManagers(
     );
     changed = current.filter((m) => latest !== null && m.time === latest);
   }
-  return changed.map(({ fingerprint: _, ...stamp }) => stamp);
+  return changed.map((m) => ({ ...m }));
 }
 
 /**
@@ -89,6 +83,7 @@ export function changedManagers(
 export function normalise(
   cluster: string,
   object: KubeObject,
+  /** Set for core Secrets: their values are replaced by keyed hashes. */
   secrets: SecretHasher | undefined,
 ): NormalisedObject {
   const managers = managersOf(object);
@@ -108,15 +103,15 @@ export function normalise(
       if (isObject(condition)) for (const f of HEARTBEAT_FIELDS) delete condition[f];
     }
   }
-  if (isSecret(body)) hashSecretValues(cluster, body, secrets);
+  if (secrets) hashSecretValues(cluster, body, secrets);
   return { body, managers, generation };
 }
 
-export const isSecret = (object: KubeObject) =>
-  object.kind === 'Secret' && (object.apiVersion === 'v1' || object.apiVersion === undefined);
+/** Whether a captured resource holds Secret values (decided by the resource: objects in a Table may omit their kind). */
+export const holdsSecrets = (r: { group: string; resource: string }) =>
+  r.group === '' && r.resource === 'secrets';
 
-function hashSecretValues(cluster: string, body: KubeObject, secrets: SecretHasher | undefined) {
-  if (!secrets) throw new Error('a Secret cannot be recorded without the secret hasher');
+function hashSecretValues(cluster: string, body: KubeObject, secrets: SecretHasher) {
   const data: Record<string, string> = {};
   const sources = [
     // stringData only appears on writes, but a value must never slip through if it does.

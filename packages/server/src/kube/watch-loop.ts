@@ -233,7 +233,9 @@ export class WatchLoop {
         const gone = event.object.code === 410;
         throw Object.assign(new Error(event.object.message ?? 'watch error'), { gone });
       }
-      const items = this.itemsOf(event.object);
+      // As a Table, an event carries rows; as plain JSON, the object itself (not a list of them).
+      const items =
+        event.object.kind === 'Table' ? this.itemsOf(event.object) : [{ object: event.object }];
       const rv =
         items[0]?.object.metadata.resourceVersion ?? event.object.metadata?.resourceVersion;
       if (rv) this.resourceVersion = String(rv);

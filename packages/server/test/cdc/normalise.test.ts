@@ -87,15 +87,16 @@ describe('normalising and diffing versions', () => {
   });
 
   it('names only the managers whose entry changed', () => {
-    const at = (manager: string, time: string) => ({
-      manager,
-      operation: 'Update',
-      time,
-      fingerprint: `${manager}${time}`,
-    });
+    const at = (manager: string, time: string) => ({ manager, operation: 'Update', time });
     expect(
       changedManagers([at('helm', '1'), at('kubectl', '1')], [at('helm', '1'), at('kubectl', '2')]),
-    ).toEqual([{ manager: 'kubectl', operation: 'Update', time: '2' }]);
+    ).toEqual([at('kubectl', '2')]);
+    // Written again within the same second: nothing moved, the latest stamp is the answer.
+    expect(
+      changedManagers([at('helm', '1'), at('kubectl', '2')], [at('helm', '1'), at('kubectl', '2')]),
+    ).toEqual([at('kubectl', '2')]);
+    // A delete says nothing about who deleted.
+    expect(changedManagers([at('helm', '1')], [at('helm', '1')], false)).toEqual([]);
   });
 
   it('produces RFC 6902 patches that rebuild the later version', () => {
