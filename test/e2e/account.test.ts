@@ -119,6 +119,29 @@ describe('console: own account', () => {
     await signedIn();
   });
 
+  it('turns two-step verification off only with the password and a current code', async () => {
+    await page().goto(`${server().url}/profile`);
+    await expect.poll(() => page().locator('[data-testid=mfa-state]').innerText()).toBe('On');
+    /** Answers the prompt that asks `question` (the password, then the code). */
+    const answer = async (question: RegExp, text: string) => {
+      const box = page().locator('.el-message-box:visible', { hasText: question });
+      await box.locator('input').fill(text);
+      await box.locator('.el-button--primary').click();
+    };
+    const PASSWORD_PROMPT = /Enter your password/;
+    const CODE_PROMPT = /code from your authenticator/;
+    // A wrong code: refused, MFA stays on.
+    await page().click('[data-testid=mfa-disable]');
+    await answer(PASSWORD_PROMPT, password);
+    await answer(CODE_PROMPT, '000000' === totp(secret) ? '111111' : '000000');
+    await page().locator('.el-message--error').waitFor();
+    expect(await page().locator('[data-testid=mfa-state]').innerText()).toBe('On');
+    await page().click('[data-testid=mfa-disable]');
+    await answer(PASSWORD_PROMPT, password);
+    await answer(CODE_PROMPT, recoveryCodes[2]!);
+    await expect.poll(() => page().locator('[data-testid=mfa-state]').innerText()).toBe('Off');
+  });
+
   it('creates a scoped, expiring API token, shows it once, and revoking it locks the API out', async () => {
     await page().goto(`${server().url}/profile`);
     const name = `ci-${Date.now().toString(36)}`;
