@@ -81,8 +81,11 @@ export class ChangePublisher {
         [after],
       );
       if (rows.length === 0) return;
-      for (const row of rows)
-        await this.bus.publish(CHANGE_SUBJECT, changeEvent(toObjectChange(row)));
+      for (const row of rows) {
+        const event = changeEvent(toObjectChange(row));
+        // Keyed by object: a Kafka bus keeps one object's changes in one partition, in order.
+        await this.bus.publish(CHANGE_SUBJECT, event, { key: event.partitionkey });
+      }
       this.published += rows.length;
       await this.db.query(
         `INSERT INTO cdc_publish_cursor (name, last_id) VALUES ($1, $2::bigint)
