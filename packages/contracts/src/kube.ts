@@ -32,16 +32,55 @@ export const Discovery = Type.Object({
 });
 export type Discovery = Static<typeof Discovery>;
 
-export const ResourceParams = Type.Object({
-  cluster: Type.String({ minLength: 1, maxLength: 63 }),
-  group: Type.String({ minLength: 1, maxLength: 253, description: '`core` for the core group' }),
-  version: Type.String({ minLength: 1, maxLength: 63 }),
-  resource: Type.String({ minLength: 1, maxLength: 253 }),
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+
+/** A namespace: a DNS-1123 label, as Kubernetes requires. */
+export const NamespaceName = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: `^${DNS_LABEL}$`,
+  description: 'DNS-1123 label',
 });
-export const ObjectParams = Type.Intersect([
-  ResourceParams,
-  Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) }),
-]);
+
+/** An API group (`core` for the core group): a DNS-1123 subdomain. */
+export const ApiGroupParam = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: `^${DNS_LABEL}(\\.${DNS_LABEL})*$`,
+  description: '`core` for the core group',
+});
+export const ApiVersionParam = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: `^${DNS_LABEL}$`,
+});
+
+/** A name most kinds require (pods, deployments…): a DNS-1123 subdomain. */
+export const SubdomainName = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: `^${DNS_LABEL}(\\.${DNS_LABEL})*$`,
+  description: 'DNS-1123 subdomain',
+});
+
+/**
+ * An object name as a path segment: never `.` or `..`, no `/` or `%` (the
+ * kind's own rule, DNS-1123 subdomain for most, is checked once the kind is known).
+ */
+export const ObjectName = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: '^(?:[^/%.]|\\.[^/%.]|\\.\\.[^/%])[^/%]*$',
+  description: 'Not "." or "..", no "/" or "%"; most kinds: a DNS-1123 subdomain',
+});
+
+export const ResourceParams = Type.Object({
+  cluster: Type.String({ minLength: 1, maxLength: 63, pattern: `^${DNS_LABEL}$` }),
+  group: ApiGroupParam,
+  version: ApiVersionParam,
+  resource: Type.String({ minLength: 1, maxLength: 63, pattern: `^${DNS_LABEL}$` }),
+});
+export const ObjectParams = Type.Intersect([ResourceParams, Type.Object({ name: ObjectName })]);
 
 export const ResourceQuery = Type.Object(
   {
@@ -114,13 +153,13 @@ export const ResourcePage = Type.Object({
 export type ResourcePage = Static<typeof ResourcePage>;
 
 export const ObjectQuery = Type.Object(
-  { namespace: Type.Optional(Type.String({ maxLength: 253 })) },
+  { namespace: Type.Optional(NamespaceName) },
   { additionalProperties: false },
 );
 
 export const DryRunQuery = Type.Object(
   {
-    namespace: Type.Optional(Type.String({ maxLength: 253 })),
+    namespace: Type.Optional(NamespaceName),
     dryRun: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -128,7 +167,7 @@ export const DryRunQuery = Type.Object(
 
 export const DeleteQuery = Type.Object(
   {
-    namespace: Type.Optional(Type.String({ maxLength: 253 })),
+    namespace: Type.Optional(NamespaceName),
     dryRun: Type.Optional(Type.Boolean()),
     propagationPolicy: Type.Optional(
       Type.Union([Type.Literal('Foreground'), Type.Literal('Background'), Type.Literal('Orphan')]),
@@ -171,7 +210,10 @@ export const ApplyRequest = Type.Object(
       description: 'YAML or JSON, several documents separated by ---',
     }),
     namespace: Type.Optional(
-      Type.String({ maxLength: 253, description: 'For namespaced documents that name none' }),
+      Type.String({
+        ...NamespaceName,
+        description: 'For namespaced documents that name none',
+      }),
     ),
     dryRun: Type.Optional(Type.Boolean()),
     force: Type.Optional(Type.Boolean({ description: 'Take over fields owned by other managers' })),
@@ -244,7 +286,7 @@ export type LogQuery = Static<typeof LogQuery>;
 
 export const EventQuery = Type.Object(
   {
-    namespace: Type.Optional(Type.String({ maxLength: 253 })),
+    namespace: Type.Optional(NamespaceName),
     kind: Type.Optional(Type.String({ maxLength: 253 })),
     name: Type.Optional(Type.String({ maxLength: 253 })),
     uid: Type.Optional(Type.String({ maxLength: 253 })),

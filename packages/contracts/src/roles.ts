@@ -5,6 +5,9 @@ import { Timestamp } from './common.js';
 export const PERMISSIONS = [
   'clusters:read',
   'clusters:write',
+  // Changes to cluster objects (create, patch, delete, apply, scale, rollout) and exec; reading is clusters:read.
+  'kube:write',
+  'kube:exec',
   'inspections:read',
   'inspections:write',
   'devops:read',

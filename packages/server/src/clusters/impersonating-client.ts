@@ -1,5 +1,5 @@
 import type { Impersonation } from '@kubeops/contracts';
-import type { KubeClient } from '../kube/kube-client.js';
+import { USER_AGENT, type KubeClient } from '../kube/kube-client.js';
 
 /**
  * The cluster as the user: the platform's own connection, sending
@@ -13,6 +13,7 @@ export function impersonatingClient(
   impersonation: Impersonation,
 ): ImpersonatingClient {
   const client = service.as({
+    'user-agent': USER_AGENT.user,
     'impersonate-user': impersonation.user,
     ...(impersonation.groups.length ? { 'impersonate-group': impersonation.groups } : {}),
   });

@@ -17,7 +17,9 @@ export function fieldOf(context: string | undefined, error: ValidationError): st
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const missing = error.params?.missingProperty ?? error.params?.additionalProperty;
   if (typeof missing === 'string') segments.push(missing);
-  return [context ?? 'body', ...segments].join('.');
+  // Fastify calls the query string `querystring`; the API's own checks (and its docs) say `query`.
+  const part = context === 'querystring' ? 'query' : (context ?? 'body');
+  return [part, ...segments].join('.');
 }
 
 function describe(error: ValidationError): string {

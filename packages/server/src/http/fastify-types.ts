@@ -12,6 +12,8 @@ export interface RequestAudit {
   details?: Record<string, unknown>;
   /** The route wrote its own entry (or the request needs none). */
   skip?: boolean;
+  /** A sensitive read (a Secret, a pod log): audited like a change, under this action. */
+  read?: { action: string };
 }
 
 declare module 'fastify' {

@@ -139,13 +139,15 @@ export function registerRequestHooks(
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
-    if (!MUTATING.has(request.method) || request.audit?.skip) return payload;
+    if ((!MUTATING.has(request.method) && !request.audit?.read) || request.audit?.skip)
+      return payload;
     const status = reply.statusCode;
     const audit = request.audit ?? {};
     try {
       await ctx.audit.record({
         action:
           audit.action ??
+          audit.read?.action ??
           request.routeOptions.config.auditAction ??
           `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
         result: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',

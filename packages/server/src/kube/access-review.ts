@@ -1,4 +1,5 @@
 import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
+import { apiPath } from './api-path.js';
 
 export interface ResourceAttributes {
   verb: string;
@@ -41,7 +42,7 @@ export class AccessReviews {
       client
         .request<{ status?: { allowed?: boolean } }>({
           method: 'POST',
-          path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+          path: apiPath('apis', 'authorization.k8s.io', 'v1', 'selfsubjectaccessreviews'),
           body: {
             apiVersion: 'authorization.k8s.io/v1',
             kind: 'SelfSubjectAccessReview',
@@ -126,7 +127,7 @@ export class AccessReviews {
               status?: { resourceRules?: Array<{ verbs: string[]; resources?: string[] }> };
             }>({
               method: 'POST',
-              path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+              path: apiPath('apis', 'authorization.k8s.io', 'v1', 'selfsubjectrulesreviews'),
               body: {
                 apiVersion: 'authorization.k8s.io/v1',
                 kind: 'SelfSubjectRulesReview',

@@ -1,7 +1,12 @@
 import type { ApiResource, PrinterColumn } from '@kubeops/contracts';
 import { KubeOpsError } from '../core/errors.js';
+import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
 import type { KubeClient } from './kube-client.js';
+import { apiPath } from './api-path.js';
+import { OpenApiSchemas } from './openapi-schemas.js';
 import { WatchLoop } from './watch-loop.js';
+
+const CRDS = apiPath('apis', 'apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
 
 const AGGREGATED =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
@@ -44,10 +49,10 @@ export function collectionPath(
   r: Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'>,
   namespace?: string | null,
 ): string {
-  const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+  const base = r.group === '' ? ['api', r.version] : ['apis', r.group, r.version];
   return r.namespaced && namespace
-    ? `${base}/namespaces/${encodeURIComponent(namespace)}/${r.resource}`
-    : `${base}/${r.resource}`;
+    ? apiPath(...base, 'namespaces', namespace, r.resource)
+    : apiPath(...base, r.resource);
 }
 
 export function objectPath(
@@ -55,7 +60,7 @@ export function objectPath(
   namespace: string | null | undefined,
   name: string,
 ): string {
-  return `${collectionPath(r, namespace)}/${encodeURIComponent(name)}`;
+  return `${collectionPath(r, namespace)}${apiPath(name)}`;
 }
 
 /**
@@ -70,7 +75,9 @@ export class Discovery {
   private loading: Promise<void> | undefined;
   private crdWatch: WatchLoop | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private readonly openApi = new Map<string, Promise<unknown>>();
+  /** `group/version` of every version discovery lists (a version may serve no resources). */
+  private groupVersions = new Set<string>();
+  private readonly openApi = new OpenApiSchemas();
 
   constructor(private readonly client: KubeClient) {}
 
@@ -87,13 +94,15 @@ export class Discovery {
 
   private async load(): Promise<void> {
     const [core, apis, crds] = await Promise.all([
-      this.client.request<{ items?: GroupDiscovery[] }>({ path: '/api', accept: AGGREGATED }),
-      this.client.request<{ items?: GroupDiscovery[] }>({ path: '/apis', accept: AGGREGATED }),
-      this.client
-        .request<{ items?: Crd[] }>({
-          path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-        })
-        .catch(() => ({ items: [] as Crd[] })),
+      this.client.request<{ items?: GroupDiscovery[] }>({
+        path: apiPath('api'),
+        accept: AGGREGATED,
+      }),
+      this.client.request<{ items?: GroupDiscovery[] }>({
+        path: apiPath('apis'),
+        accept: AGGREGATED,
+      }),
+      this.client.request<{ items?: Crd[] }>({ path: CRDS }).catch(() => ({ items: [] as Crd[] })),
     ]);
     const columns = new Map<string, PrinterColumn[]>();
     for (const crd of crds.items ?? []) {
@@ -112,9 +121,11 @@ export class Discovery {
       }
     }
     const resources: ApiResource[] = [];
+    const groupVersions = new Set<string>();
     for (const group of [...(core.items ?? []), ...(apis.items ?? [])]) {
       const name = group.metadata?.name ?? '';
       (group.versions ?? []).forEach((version, index) => {
+        groupVersions.add(`${name}/${version.version}`);
         for (const r of version.resources ?? []) {
           resources.push({
             group: name,
@@ -134,6 +145,7 @@ export class Discovery {
       });
     }
     this.resources = resources;
+    this.groupVersions = groupVersions;
     this.refreshedAt = new Date();
   }
 
@@ -182,40 +194,63 @@ export class Discovery {
     return found;
   }
 
-  /** OpenAPI v3 document of one group/version, fetched when the editor first asks. */
-  openApiSchema(group: string, version: string): Promise<unknown> {
-    const path =
-      group === '' ? `/openapi/v3/api/${version}` : `/openapi/v3/apis/${group}/${version}`;
-    let doc = this.openApi.get(path);
-    if (!doc) {
-      doc = this.client.request({ path });
-      doc.catch(() => this.openApi.delete(path));
-      this.openApi.set(path, doc);
+  /**
+   * The OpenAPI v3 document of a group/version discovery lists, read as the
+   * user (the cluster decides whether they may); any other group/version is a
+   * 404 without a request, so a parameter can only ever name a schema.
+   */
+  async openApiSchema(
+    client: ImpersonatingClient,
+    group: string,
+    version: string,
+  ): Promise<unknown> {
+    await this.all();
+    const key = `${group}/${version}`;
+    if (!this.groupVersions.has(key)) await this.refresh();
+    if (!this.groupVersions.has(key)) {
+      const groupKnown = [...this.groupVersions].some((gv) => gv.startsWith(`${group}/`));
+      throw new KubeOpsError(
+        'unknown_group_version',
+        404,
+        `The cluster serves no API ${group ? `${group}/${version}` : version}`,
+        {
+          details: {
+            field: groupKnown ? 'params.version' : 'params.group',
+            group: groupParam(group),
+            version,
+          },
+        },
+      );
     }
-    return doc;
+    const path =
+      group === ''
+        ? apiPath('openapi', 'v3', 'api', version)
+        : apiPath('openapi', 'v3', 'apis', group, version);
+    return this.openApi.fetch(client, path);
+  }
+
+  /** How much the schema cache holds (it is bounded). */
+  schemaCacheSize(): { documents: number; bytes: number } {
+    return this.openApi.size;
   }
 
   private watchCrds(): void {
     if (this.crdWatch) return;
-    this.crdWatch = new WatchLoop(
-      this.client,
-      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-      {
-        onEvent: (type, item) => {
-          const crd = item.object as Crd & {
-            status?: { conditions?: Array<{ type: string; status: string }> };
-          };
-          const key = `${crd.spec?.group}/${crd.spec?.names?.plural}`;
-          const established = crd.status?.conditions?.some(
-            (c) => c.type === 'Established' && c.status === 'True',
-          );
-          if (type === 'DELETED') this.expected.delete(key);
-          else if (established) this.expected.add(key);
-          this.scheduleRefresh(0);
-        },
-        onListEnd: () => this.scheduleRefresh(0),
+    this.crdWatch = new WatchLoop(this.client, CRDS, {
+      onEvent: (type, item) => {
+        const crd = item.object as Crd & {
+          status?: { conditions?: Array<{ type: string; status: string }> };
+        };
+        const key = `${crd.spec?.group}/${crd.spec?.names?.plural}`;
+        const established = crd.status?.conditions?.some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        );
+        if (type === 'DELETED') this.expected.delete(key);
+        else if (established) this.expected.add(key);
+        this.scheduleRefresh(0);
       },
-    );
+      onListEnd: () => this.scheduleRefresh(0),
+    });
     this.crdWatch.start();
   }
 

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import WebSocket from 'ws';
 import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
+import { apiPath } from './api-path.js';
 
 /** Kubernetes remote command channels (v4/v5 channel protocols). */
 const STDIN = 0;
@@ -99,7 +100,7 @@ function relay(
   setForward: (forward: (message: ExecClientMessage) => void) => void,
 ): Promise<{ exitCode: number | null; reason: string }> {
   const url = client.url(
-    `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods/${encodeURIComponent(options.pod)}/exec`,
+    apiPath('api', 'v1', 'namespaces', options.namespace, 'pods', options.pod, 'exec'),
   );
   for (const c of options.command) url.searchParams.append('command', c);
   if (options.container) url.searchParams.set('container', options.container);

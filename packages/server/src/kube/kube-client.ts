@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { KubeOpsError } from '../core/errors.js';
 import { clusterUnreachable, kubeApiError } from './kube-error.js';
+import { assertNormalPath } from './api-path.js';
 
 /** How to reach and authenticate to one cluster's API server. */
 export interface ClusterEndpoint {
@@ -32,6 +33,7 @@ export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface KubeRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Built with apiPath(); anything not in normal form is refused (see assertNormalPath). */
   path: string;
   query?: Query | undefined;
   /** An object is sent as JSON; a string as is. */
@@ -40,7 +42,22 @@ export interface KubeRequest {
   accept?: string | undefined;
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** An ETag held: a 304 answer then resolves like a 2xx (open) instead of failing. */
+  ifNoneMatch?: string | undefined;
 }
+
+/**
+ * Who is calling, as the API server's audit log shows it. The platform's own
+ * traffic (caches, discovery, anything else: health checks, inspections)
+ * says which part of KubeOps sent it, so an operator can tell it from the
+ * requests made as a user.
+ */
+export const USER_AGENT = {
+  user: 'kubeops/user',
+  cache: 'kubeops/cache',
+  discovery: 'kubeops/discovery',
+  platform: 'kubeops/platform',
+} as const;
 
 /** How often a token file is read again; the kubelet rotates well before expiry, as client-go assumes. */
 const TOKEN_FILE_REFRESH_MS = 10_000;
@@ -132,13 +149,16 @@ export class KubeClient {
   headers(extra: Record<string, string> = {}): Record<string, string | string[]> {
     const token = this.token.current();
     return {
+      'user-agent': USER_AGENT.platform,
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...this.extraHeaders,
       ...extra,
     };
   }
 
+  /** The URL of an API path; the one place every request (and WebSocket) passes, so the one path guard. */
   url(path: string, query?: Query): URL {
+    assertNormalPath(path);
     const prefix = this.base.pathname.replace(/\/$/, '');
     return new URL(prefix + pathWithQuery(path, query), this.base);
   }
@@ -165,7 +185,12 @@ export class KubeClient {
 
   /** Sends the request and resolves with the response once it started with a 2xx; otherwise throws the cluster's error. */
   open(req: KubeRequest): Promise<IncomingMessage> {
-    const url = this.url(req.path, req.query);
+    let url: URL;
+    try {
+      url = this.url(req.path, req.query);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const body =
       req.body === undefined
         ? undefined
@@ -174,6 +199,7 @@ export class KubeClient {
           : JSON.stringify(req.body);
     const headers = this.headers({
       accept: req.accept ?? 'application/json',
+      ...(req.ifNoneMatch ? { 'if-none-match': req.ifNoneMatch } : {}),
       // Node frames a DELETE body neither by length nor in chunks: without Content-Length the API
       // server would read it as the start of the next request on the kept-alive socket.
       ...(body !== undefined
@@ -190,7 +216,7 @@ export class KubeClient {
         { method: req.method ?? 'GET', agent: this.agent, headers, signal: req.signal },
         (response) => {
           const status = response.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
+          if ((status >= 200 && status < 300) || (status === 304 && req.ifNoneMatch)) {
             request.setTimeout(0);
             resolve(response);
             return;

@@ -1,14 +1,19 @@
 import type { ApiResource } from '@kubeops/contracts';
-import { KubeOpsError } from '../core/errors.js';
+import { KubeOpsError, invalidInput } from '../core/errors.js';
 import type { Principal } from '../auth/authorizer.js';
 import type { ClusterHandle } from '../clusters/cluster-registry.js';
 import { impersonatingClient, type ImpersonatingClient } from '../clusters/impersonating-client.js';
 import type { Impersonation } from '@kubeops/contracts';
 import { AccessReviews } from './access-review.js';
 import { Discovery, groupOf } from './discovery.js';
+import { USER_AGENT, type KubeClient } from './kube-client.js';
+import { assertObjectName } from './object-names.js';
 import { ResourceCache } from './resource-cache.js';
+import { RoleBindingIndex } from './role-binding-index.js';
+import { isSensitive } from './sensitive-reads.js';
 import {
   compileQuery,
+  namespacesOf,
   runQuery,
   type QueryInput,
   type QueryResult,
@@ -16,6 +21,8 @@ import {
 } from './resource-query.js';
 
 const RBAC_RESOURCES = ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'];
+/** A cache filled as one user (Secrets) is dropped sooner: it serves only them. */
+const USER_CACHE_IDLE_MS = 60_000;
 
 export interface LiveClusterOptions {
   /** A cache nobody used or subscribed to for this long is stopped. */
@@ -45,6 +52,19 @@ export function forbiddenList(
   );
 }
 
+function assertListable(resource: ApiResource): void {
+  if (!resource.verbs.includes('list') || !resource.verbs.includes('watch')) {
+    throw new KubeOpsError(
+      'not_listable',
+      400,
+      `${resource.resource} cannot be listed and watched`,
+      {
+        details: { field: 'resource' },
+      },
+    );
+  }
+}
+
 /**
  * One registered cluster while KubeOps uses it: discovery, the resource
  * caches (started on first use, stopped when idle) and the access reviews
@@ -54,6 +74,10 @@ export class LiveCluster {
   readonly discovery: Discovery;
   readonly reviews = new AccessReviews();
   private readonly caches = new Map<string, ResourceCache>();
+  /** Caches filled as one user, by user, resource and namespace. */
+  private readonly userCaches = new Map<string, ResourceCache>();
+  private readonly bindings = new RoleBindingIndex();
+  private readonly cacheClient: KubeClient;
   private readonly sweeper: NodeJS.Timeout;
   private watchingRbac = false;
 
@@ -61,7 +85,8 @@ export class LiveCluster {
     readonly handle: ClusterHandle,
     private readonly options: LiveClusterOptions,
   ) {
-    this.discovery = new Discovery(handle.client);
+    this.discovery = new Discovery(handle.client.as({ 'user-agent': USER_AGENT.discovery }));
+    this.cacheClient = handle.client.as({ 'user-agent': USER_AGENT.cache });
     this.sweeper = setInterval(() => this.sweep(), Math.min(30_000, options.idleMs));
     this.sweeper.unref();
   }
@@ -81,26 +106,77 @@ export class LiveCluster {
     return this.discovery.resolve(groupOf(groupParam), version, resource);
   }
 
-  /** The resource a request path names (`…/resources/:group/:version/:resource`). */
-  resolvePath(path: { group: string; version: string; resource: string }): Promise<ApiResource> {
-    return this.resolve(path.group, path.version, path.resource);
+  /**
+   * The resource a request path names (`…/resources/:group/:version/:resource[/:name]`),
+   * with the name checked against the kind's naming rule (400 naming `params.name`).
+   */
+  async resolvePath(path: {
+    group: string;
+    version: string;
+    resource: string;
+    name?: string;
+  }): Promise<ApiResource> {
+    const resource = await this.resolve(path.group, path.version, path.resource);
+    if (path.name !== undefined) assertObjectName(resource, path.name, 'params.name');
+    return resource;
   }
 
-  /** The cache of a resource, started if needed. */
+  /** The platform's cache of a resource, started if needed; never one of a sensitive resource. */
   cache(resource: ApiResource): ResourceCache {
+    if (isSensitive(resource))
+      throw new Error(`${resource.resource} are never cached with the platform's credentials`);
     const key = `${resource.group}/${resource.version}/${resource.resource}`;
     let cache = this.caches.get(key);
     if (!cache) {
-      if (!resource.verbs.includes('list') || !resource.verbs.includes('watch')) {
-        throw new KubeOpsError(
-          'not_listable',
-          400,
-          `${resource.resource} cannot be listed and watched`,
-          { details: { field: 'resource' } },
-        );
-      }
-      cache = new ResourceCache(this.handle.client, resource);
+      assertListable(resource);
+      cache = new ResourceCache(this.cacheClient, resource);
       this.caches.set(key, cache);
+      cache.start();
+    }
+    cache.touch();
+    return cache;
+  }
+
+  /**
+   * The cache a user's read of a resource is answered from, synced, and the
+   * namespaces they may see in it (undefined: all). Sensitive resources
+   * (Secrets) come from a cache listed and watched as the user, scoped to
+   * what they may list, so KubeOps's own credentials never read them.
+   */
+  async readable(
+    client: ImpersonatingClient,
+    resource: ApiResource,
+    namespaces: Set<string> | undefined,
+  ): Promise<{ cache: ResourceCache; allowed: Set<string> | undefined }> {
+    const allowed = await this.listableNamespaces(client, resource, namespaces);
+    const cache = isSensitive(resource)
+      ? this.userCache(client, resource, allowed)
+      : this.cache(resource);
+    await cache.ready();
+    return { cache, allowed };
+  }
+
+  private userCache(
+    client: ImpersonatingClient,
+    resource: ApiResource,
+    allowed: Set<string> | undefined,
+  ): ResourceCache {
+    let namespace: string | undefined;
+    if (allowed) {
+      if (allowed.size !== 1)
+        throw invalidInput(
+          'query.namespace',
+          `${resource.resource} are read as you, and you may not list them in every namespace: name one namespace`,
+        );
+      namespace = [...allowed][0]!;
+    }
+    const who = `${client.impersonation.user}\0${client.impersonation.groups.join(',')}`;
+    const key = `${who}\0${resource.group}/${resource.version}/${resource.resource}\0${namespace ?? ''}`;
+    let cache = this.userCaches.get(key);
+    if (!cache) {
+      assertListable(resource);
+      cache = new ResourceCache(client, resource, namespace);
+      this.userCaches.set(key, cache);
       cache.start();
     }
     cache.touch();
@@ -116,6 +192,14 @@ export class LiveCluster {
   /**
    * Namespaces in which the user may list a resource: undefined when they
    * may list it everywhere; throws the API server's 403 when nowhere.
+   *
+   * Bounded whatever the cluster's size: one cluster-wide review first (most
+   * users who may list something may list it everywhere); otherwise only the
+   * namespaces that could grant it are reviewed, each answer remembered
+   * briefly per user: the requested ones that exist (at most
+   * MAX_QUERY_NAMESPACES), or, for "all namespaces", those where a
+   * RoleBinding names the user or one of their groups (RBAC grants a
+   * namespaced right nowhere else).
    */
   async listableNamespaces(
     client: ImpersonatingClient,
@@ -124,11 +208,9 @@ export class LiveCluster {
   ): Promise<Set<string> | undefined> {
     this.watchRbac();
     const attributes = { verb: 'list', group: resource.group, resource: resource.resource };
-    if (!resource.namespaced || !requested) {
-      if (await this.reviews.can(client, attributes)) return undefined;
-      if (!resource.namespaced) throw forbiddenList(client.impersonation.user, resource);
-    }
-    const candidates = requested ? [...requested] : await this.namespaceNames();
+    if (await this.reviews.can(client, attributes)) return undefined;
+    if (!resource.namespaced) throw forbiddenList(client.impersonation.user, resource);
+    const candidates = await this.candidateNamespaces(client, requested);
     const allowed = await this.reviews.namespacesAllowing(client, attributes, candidates);
     if (allowed.size === 0)
       throw forbiddenList(
@@ -145,11 +227,43 @@ export class LiveCluster {
     resource: ApiResource,
     input: QueryInput,
   ): Promise<{ cache: ResourceCache; query: CompiledQuery; result: QueryResult }> {
-    const cache = this.cache(resource);
-    const [client] = await Promise.all([this.userClient(principal), cache.ready()]);
+    const client = await this.userClient(principal);
+    const { cache, allowed } = await this.readable(client, resource, namespacesOf(input.namespace));
     const query = compileQuery(input, cache.columns);
-    const allowed = await this.listableNamespaces(client, resource, query.namespaces);
     return { cache, query, result: runQuery(cache, query, allowed) };
+  }
+
+  /**
+   * Namespaces worth an access review for a user: the requested ones the
+   * cluster has (or the first requested, so a missing namespace still gets
+   * the cluster's own answer), else those a RoleBinding could grant them.
+   */
+  private async candidateNamespaces(
+    client: ImpersonatingClient,
+    requested: Set<string> | undefined,
+  ): Promise<string[]> {
+    if (requested) {
+      // Without the right to list namespaces the platform cannot tell which exist: review those asked (capped).
+      const known = await this.namespaceNames().catch(() => undefined);
+      if (!known) return [...requested];
+      const existing = [...requested].filter((n) => known.includes(n));
+      return existing.length > 0 ? existing : [...requested].slice(0, 1);
+    }
+    const known = await this.namespaceNames();
+    // Without RoleBindings to read, every namespace has to be asked about, as before they narrowed it.
+    const bindings = await this.roleBindings().catch(() => undefined);
+    if (!bindings) return known;
+    const bound = bindings.namespacesBinding(client.impersonation);
+    return known.filter((n) => bound.has(n));
+  }
+
+  private async roleBindings(): Promise<RoleBindingIndex> {
+    const cache = this.cache(
+      await this.discovery.resolve('rbac.authorization.k8s.io', 'v1', 'rolebindings'),
+    );
+    await cache.ready();
+    this.bindings.follow(cache);
+    return this.bindings;
   }
 
   /** Namespaces the user can use: all when they may list namespaces, else those where some read is allowed. */
@@ -159,7 +273,10 @@ export class LiveCluster {
     const names = await this.namespaceNames();
     if (await this.reviews.can(client, { verb: 'list', group: '', resource: 'namespaces' }))
       return { items: names, complete: true };
-    const usable = await this.reviews.usableNamespaces(client, names);
+    const usable = await this.reviews.usableNamespaces(
+      client,
+      await this.candidateNamespaces(client, undefined),
+    );
     return { items: names.filter((n) => usable.has(n)), complete: false };
   }
 
@@ -181,18 +298,23 @@ export class LiveCluster {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [key, cache] of this.caches) {
-      if (cache.subscriberCount === 0 && now - cache.lastUsedAt > this.options.idleMs) {
-        cache.stop();
-        this.caches.delete(key);
+    const sweepIn = (caches: Map<string, ResourceCache>, idleMs: number) => {
+      for (const [key, cache] of caches) {
+        if (cache.subscriberCount === 0 && now - cache.lastUsedAt > idleMs) {
+          cache.stop();
+          caches.delete(key);
+        }
       }
-    }
+    };
+    sweepIn(this.caches, this.options.idleMs);
+    sweepIn(this.userCaches, Math.min(this.options.idleMs, USER_CACHE_IDLE_MS));
   }
 
   close(): void {
     clearInterval(this.sweeper);
     this.discovery.close();
-    for (const cache of this.caches.values()) cache.stop();
+    for (const cache of [...this.caches.values(), ...this.userCaches.values()]) cache.stop();
     this.caches.clear();
+    this.userCaches.clear();
   }
 }

@@ -7,7 +7,7 @@ import { KubeOpsError } from '../core/errors.js';
 import type { TrackedSocket } from '../http/socket-access.js';
 import type { LiveClusters } from './live-clusters.js';
 import { LiveSubscription } from './live-subscription.js';
-import { compileQuery } from './resource-query.js';
+import { compileQuery, namespacesOf } from './resource-query.js';
 
 const HEARTBEAT_MS = 15_000;
 const MAX_SUBSCRIPTIONS = 100;
@@ -117,8 +117,8 @@ export class LiveSocket {
       });
       const cluster = await this.clusters.get(message.cluster);
       const resource = await cluster.resolve(message.group, message.version, message.resource);
-      const cache = cluster.cache(resource);
-      const [client] = await Promise.all([cluster.userClient(principal), cache.ready()]);
+      const client = await cluster.userClient(principal);
+      const { cache } = await cluster.readable(client, resource, namespacesOf(message.namespace));
       const query = compileQuery({ ...message, limit: message.limit ?? 500 }, cache.columns);
       const subscription = new LiveSubscription(
         id,

@@ -10,10 +10,15 @@ import { KubeOpsError, invalidInput } from '../core/errors.js';
 import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
 import { collectionPath, objectPath, type Discovery } from './discovery.js';
 import { isKubeStatus } from './kube-error.js';
+import { apiPath } from './api-path.js';
 import { jsonDiff } from './json-diff.js';
+import { assertNamespaceName, assertObjectName } from './object-names.js';
 import type { KubeObject } from './watch-loop.js';
 
 export const FIELD_MANAGER = 'kubeops';
+
+/** Aliases a manifest document may expand; real manifests use a handful, a "billion laughs" millions. */
+const MAX_ALIAS_COUNT = 100;
 
 const PATCH_TYPES: Record<PatchRequest['type'], string> = {
   merge: 'application/merge-patch+json',
@@ -190,7 +195,7 @@ export class ObjectChanges {
       throw invalidInput('resource', 'rollout undo is supported for Deployments');
     const deployment = await this.get(resource, namespace, name);
     const replicaSets = await this.client.request<{ items: KubeObject[] }>({
-      path: `/apis/apps/v1/namespaces/${encodeURIComponent(namespace!)}/replicasets`,
+      path: apiPath('apis', 'apps', 'v1', 'namespaces', namespace!, 'replicasets'),
     });
     const revision = (o: KubeObject) =>
       Number(o.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
@@ -253,7 +258,14 @@ export class ObjectChanges {
         results.push(failure('invalid_yaml', 400, document.errors[0]!.message, null));
         continue;
       }
-      const object = document.toJS() as KubeObject | null;
+      let object: KubeObject | null;
+      try {
+        // An alias bomb (a few lines expanding to gigabytes) stops here: toJS counts alias expansions.
+        object = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as KubeObject | null;
+      } catch (error) {
+        results.push(failure('invalid_yaml', 400, (error as Error).message, null));
+        continue;
+      }
       if (object === null || object === undefined) {
         index--;
         continue;
@@ -304,6 +316,8 @@ export class ObjectChanges {
       }
       if (namespace) object.metadata.namespace = namespace;
       try {
+        assertObjectName(resource, object.metadata.name, 'metadata.name');
+        if (namespace) assertNamespaceName(namespace, 'metadata.namespace');
         const before = await this.current(resource, namespace, object.metadata.name);
         const after = await this.client.request<KubeObject>({
           method: 'PATCH',

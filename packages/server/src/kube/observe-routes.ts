@@ -2,14 +2,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
+  ClusterParams,
   EventQuery,
   LogQuery,
+  NamespaceName,
   ObjectParams,
   ObjectQuery,
   RelatedObjects as RelatedBody,
+  ResourceParams,
+  SubdomainName,
 } from '@kubeops/contracts';
 import type { ServerContext } from '../context.js';
-import { requirePermission } from '../auth/authorizer.js';
+import { requireKubeAccess } from './kube-access.js';
 import { invalidInput } from '../core/errors.js';
 import { objectJson } from './cache-entry.js';
 import { bridgeExec } from './exec-session.js';
@@ -23,9 +27,9 @@ import { errorResponses } from '../http/error-responses.js';
 const errors = errorResponses(400, 401, 403, 404, 502, 503);
 const tags = ['kube'];
 const PodParams = Type.Object({
-  cluster: Type.String(),
-  namespace: Type.String({ minLength: 1, maxLength: 253 }),
-  name: Type.String({ minLength: 1, maxLength: 253 }),
+  cluster: ResourceParams.properties.cluster,
+  namespace: NamespaceName,
+  name: SubdomainName,
 });
 const ExecQuery = Type.Object(
   {
@@ -50,9 +54,26 @@ export function registerObserveRoutes(
   clusters: LiveClusters,
 ): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const onCluster = requirePermission('clusters:read', (r) => ({
+  const clusterScope = (r: FastifyRequest) => ({
     cluster: (r.params as { cluster: string }).cluster,
-  }));
+  });
+  const onCluster = requireKubeAccess(clusterScope);
+  const onExec = requireKubeAccess(clusterScope, { exec: true });
+  /** Pod logs can hold credentials too: every read is audited with who read it. */
+  const auditLogRead = (
+    request: FastifyRequest,
+    namespace: string | undefined,
+    kind: string,
+    name: string,
+  ) => {
+    request.audit.read = { action: 'kube.logs.read' };
+    request.audit.target = {
+      cluster: (request.params as { cluster: string }).cluster,
+      namespace: namespace ?? null,
+      kind,
+      name,
+    };
+  };
   const live = (request: FastifyRequest) =>
     clusters.get((request.params as { cluster: string }).cluster);
   const abortOnClose = (request: FastifyRequest) => {
@@ -83,6 +104,7 @@ export function registerObserveRoutes(
       },
     },
     async (request, reply) => {
+      auditLogRead(request, request.params.namespace, 'Pod', request.params.name);
       const cluster = await live(request);
       const client = await cluster.userClient(principalOf(request));
       const stream = await podLog(
@@ -111,6 +133,7 @@ export function registerObserveRoutes(
     async (request, reply) => {
       const cluster = await live(request);
       const resource = await cluster.resolvePath(request.params);
+      auditLogRead(request, request.query.namespace, resource.kind, request.params.name);
       const client = await cluster.userClient(principalOf(request));
       const workload = await new ObjectChanges(client, cluster.discovery).get(
         resource,
@@ -149,7 +172,7 @@ export function registerObserveRoutes(
       preHandler: onCluster,
       schema: {
         tags,
-        params: Type.Object({ cluster: Type.String() }),
+        params: ClusterParams,
         querystring: EventQuery,
         response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }), ...errors },
       },
@@ -180,7 +203,7 @@ export function registerObserveRoutes(
     '/api/v1/clusters/:cluster/pods/:namespace/:name/exec',
     {
       websocket: true,
-      preHandler: onCluster,
+      preHandler: onExec,
       schema: {
         tags,
         params: PodParams,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { LogQuery } from '@kubeops/contracts';
 import type { ImpersonatingClient } from '../clusters/impersonating-client.js';
 import { invalidInput } from '../core/errors.js';
+import { apiPath } from './api-path.js';
 import type { KubeObject } from './watch-loop.js';
 
 const MAX_MERGED_PODS = 50;
@@ -27,7 +28,7 @@ export function podLog(
   signal?: AbortSignal,
 ): Promise<IncomingMessage> {
   return client.open({
-    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+    path: apiPath('api', 'v1', 'namespaces', namespace, 'pods', pod, 'log'),
     query: logQuery(query),
     accept: '*/*',
     timeoutMs: query.follow ? 0 : 60_000,
@@ -79,7 +80,7 @@ export async function workloadLogs(
   const pods = await client.request<{
     items: Array<KubeObject & { spec?: { containers?: Array<{ name: string }> } }>;
   }>({
-    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+    path: apiPath('api', 'v1', 'namespaces', namespace, 'pods'),
     query: { labelSelector, limit: MAX_MERGED_PODS },
   });
   const out = new PassThrough();
@@ -89,7 +90,7 @@ export async function workloadLogs(
         const prefix = `[${pod.metadata.name}/${container.name}] `;
         try {
           const source = await client.open({
-            path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`,
+            path: apiPath('api', 'v1', 'namespaces', namespace, 'pods', pod.metadata.name, 'log'),
             query: logQuery(query, container.name),
             accept: '*/*',
             timeoutMs: query.follow ? 0 : 60_000,

@@ -53,13 +53,15 @@ export class ResourceCache {
   private readonly loop: WatchLoop;
   lastUsedAt = Date.now();
 
+  /** `namespace`: only that namespace's objects (a cache filled as a user who may not list them all). */
   constructor(
     client: KubeClient,
     readonly resource: ApiResource,
+    namespace?: string,
   ) {
     this.loop = new WatchLoop(
       client,
-      collectionPath(resource),
+      collectionPath(resource, namespace),
       {
         onColumns: (columns) => this.setColumns(columns),
         onListPage: (items, rv) => this.listPage(items, rv),

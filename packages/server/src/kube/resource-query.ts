@@ -1,5 +1,6 @@
 import type { PrinterColumn, ResourceRow } from '@kubeops/contracts';
 import { invalidInput } from '../core/errors.js';
+import { assertNamespaceName } from './object-names.js';
 import { objectJson, type CacheEntry } from './cache-entry.js';
 import {
   labelSelectorOf,
@@ -144,15 +145,29 @@ function decodeCursor(cursor: string | undefined): { v: SortValue; k: string } |
   throw invalidInput('cursor', 'is not a cursor returned by this API');
 }
 
+/** One query names at most this many namespaces: each may cost an access review. */
+export const MAX_QUERY_NAMESPACES = 100;
+
+/** The namespaces a query asks for (undefined: all), each a valid namespace name, at most MAX_QUERY_NAMESPACES. */
+export function namespacesOf(namespace: string | undefined): Set<string> | undefined {
+  if (!namespace?.trim()) return undefined;
+  const names = new Set(
+    namespace
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+  );
+  if (names.size > MAX_QUERY_NAMESPACES)
+    throw invalidInput(
+      'query.namespace',
+      `names ${names.size} namespaces; ask for at most ${MAX_QUERY_NAMESPACES} at once, or omit it for all`,
+    );
+  for (const name of names) assertNamespaceName(name, 'query.namespace');
+  return names.size > 0 ? names : undefined;
+}
+
 export function compileQuery(input: QueryInput, columns: PrinterColumn[]): CompiledQuery {
-  const namespaces = input.namespace?.trim()
-    ? new Set(
-        input.namespace
-          .split(',')
-          .map((n) => n.trim())
-          .filter(Boolean),
-      )
-    : undefined;
+  const namespaces = namespacesOf(input.namespace);
   const sort = input.sort?.trim() || 'name';
   const descending = sort.startsWith('-');
   const sortName = descending ? sort.slice(1) : sort;

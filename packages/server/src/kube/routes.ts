@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
+  ApiGroupParam,
+  ApiVersionParam,
   ApplyRequest,
   ApplyResult,
   ChangeResult,
@@ -20,7 +22,8 @@ import {
   ScaleRequest,
 } from '@kubeops/contracts';
 import type { ServerContext } from '../context.js';
-import { requirePermission } from '../auth/authorizer.js';
+import { requireKubeAccess } from './kube-access.js';
+import { isSensitive } from './sensitive-reads.js';
 import { principalOf } from './principal.js';
 import { registerObserveRoutes } from './observe-routes.js';
 import { kubeModuleOf } from './kube-module.js';
@@ -39,7 +42,7 @@ const AnyObject = Type.Object({}, { additionalProperties: true });
 export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { clusters } = kubeModuleOf(ctx);
-  const onCluster = requirePermission('clusters:read', (r) => ({
+  const onCluster = requireKubeAccess((r) => ({
     cluster: (r.params as { cluster: string }).cluster,
     anyNamespace: true,
   }));
@@ -77,9 +80,9 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
       schema: {
         tags,
         params: Type.Object({
-          cluster: Type.String(),
-          group: Type.String(),
-          version: Type.String(),
+          cluster: ClusterParams.properties.cluster,
+          group: ApiGroupParam,
+          version: ApiVersionParam,
         }),
         response: { 200: AnyObject, ...errors },
       },
@@ -87,6 +90,7 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request) => {
       const cluster = await live(request);
       return (await cluster.discovery.openApiSchema(
+        await cluster.userClient(principalOf(request)),
         request.params.group === 'core' ? '' : request.params.group,
         request.params.version,
       )) as Record<string, unknown>;
@@ -117,6 +121,10 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
       const cluster = await live(request);
       const { group, version, resource } = request.params;
       const api = await cluster.resolve(group, version, resource);
+      if (isSensitive(api)) {
+        request.audit.read = { action: 'kube.secret.list' };
+        target(request, api.kind, request.query.namespace, '');
+      }
       const { cache, result } = await cluster.query(principalOf(request), api, request.query);
       const withObjects = request.query.include === 'objects';
       // Rows are serialized once per object version and reused, so a page costs a string join.
@@ -170,6 +178,10 @@ export function registerKubeRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request) => {
       const cluster = await live(request);
       const api = await cluster.resolvePath(request.params);
+      if (isSensitive(api)) {
+        request.audit.read = { action: 'kube.secret.get' };
+        target(request, api.kind, request.query.namespace, request.params.name);
+      }
       return (await changesFor(request, cluster)).get(
         api,
         request.query.namespace,

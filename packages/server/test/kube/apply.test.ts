@@ -15,7 +15,7 @@ describe('changes made as the user', () => {
     env = await kubeTestEnv();
     app = await buildApp(env.ctx);
     namespace = await createTestNamespace('apply');
-    auth = await signIn(env.ctx, 'editor');
+    auth = await signIn(env.ctx, 'editor', 'developer');
     unbind = await bindUser('editor', 'edit', namespace);
   });
 
@@ -187,5 +187,29 @@ describe('changes made as the user', () => {
     // Orphan: the Deployment is gone, its ReplicaSet stays.
     await new Promise((r) => setTimeout(r, 1500));
     expect(await replicaSets()).toHaveLength(1);
+  });
+
+  it('answers a YAML alias bomb with a 400 invalid_yaml for that document, and applies the others', async () => {
+    // "Billion laughs": nine levels of nine aliases expand to 9^9 strings.
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const bomb = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n${levels.join('\n')}`;
+    const fine = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after-bomb\ndata: {a: "1"}';
+    const started = Date.now();
+    const res = await apply(`${bomb}\n---\n${fine}`);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().documents).toEqual([
+      expect.objectContaining({
+        index: 0,
+        ok: false,
+        error: expect.objectContaining({ code: 'invalid_yaml', status: 400 }),
+      }),
+      expect.objectContaining({ index: 1, ok: true, name: 'after-bomb' }),
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import {
   waitFor,
 } from '../../../../test/support/cluster.js';
 import type { ApiResource } from '@kubeops/contracts';
+import { OpenApiSchemas } from '../../src/kube/openapi-schemas.js';
 import { bindUser, kubeTestEnv, principal, type KubeTestEnv } from './support.js';
 
 describe('discovery', () => {
@@ -51,12 +52,28 @@ describe('discovery', () => {
       namespaced: false,
       shortNames: ['no'],
     });
-    const schema = (await live.discovery.openApiSchema('apps', 'v1')) as {
+    const reader = await live.userClient(principal('schema-reader'));
+    const schema = (await live.discovery.openApiSchema(reader, 'apps', 'v1')) as {
       components?: { schemas?: Record<string, unknown> };
     };
     expect(Object.keys(schema.components?.schemas ?? {})).toContain(
       'io.k8s.api.apps.v1.Deployment',
     );
+    // Held once (bounded, with its ETag); asked again as the user, who gets a 304 and the held copy.
+    expect(await live.discovery.openApiSchema(reader, 'apps', 'v1')).toEqual(schema);
+    expect(live.discovery.schemaCacheSize().documents).toBe(1);
+    // The cache is bounded by count and bytes, least recently used out first.
+    const small = new OpenApiSchemas(2, 64 * 1024 * 1024);
+    for (const path of [
+      '/openapi/v3/apis/apps/v1',
+      '/openapi/v3/apis/batch/v1',
+      '/openapi/v3/api/v1',
+    ])
+      await small.fetch(reader, path);
+    expect(small.size.documents).toBe(2);
+    const tiny = new OpenApiSchemas(10, 1024);
+    await tiny.fetch(reader, '/openapi/v3/apis/apps/v1');
+    expect(tiny.size).toEqual({ documents: 0, bytes: 0 });
   });
 
   it('picks up a CRD created while running: listable, sortable on its printer columns, watchable', async () => {

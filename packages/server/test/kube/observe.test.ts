@@ -35,7 +35,7 @@ describe('logs, exec, events and related objects', () => {
     app = await buildApp(env.ctx);
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     namespace = await createTestNamespace('observe');
-    auth = await signIn(env.ctx, 'operator1');
+    auth = await signIn(env.ctx, 'operator1', 'developer');
     unbind = await bindUser('operator1', 'admin', namespace);
     const res = await apply(
       [

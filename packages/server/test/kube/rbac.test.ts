@@ -19,7 +19,7 @@ describe('a user bound to one namespace', () => {
       createTestNamespace('rbac-mine'),
       createTestNamespace('rbac-other'),
     ]);
-    auth = await signIn(env.ctx, 'nsuser');
+    auth = await signIn(env.ctx, 'nsuser', 'developer');
     unbinds.push(await bindUser('nsuser', 'view', mine));
     const core = adminCore();
     for (const namespace of [mine, other]) {

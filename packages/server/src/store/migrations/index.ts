@@ -4,10 +4,11 @@ import { clusterMigrations } from '../../clusters/migrations.js';
 import { inspectorMigrations } from '../../inspector/migrations.js';
 import { aiMigrations } from './ai.js';
 import { logBaselineMigrations } from './log-baselines.js';
-import { websocketTicketMigrations } from '../../http/websocket-tickets.js';
 import { identityMigrations } from './identity.js';
+import { websocketTicketMigrations } from '../../http/websocket-tickets.js';
 import { backupMigrations } from '../../backup/migrations.js';
 import { cdcMigrations } from '../../cdc/migrations.js';
+import { kubeMigrations } from '../../kube/migrations.js';
 
 /**
  * Every module's migrations, in the order their tables depend on each other.
@@ -23,4 +24,5 @@ export const MIGRATIONS: MigrationSet[] = [
   websocketTicketMigrations,
   backupMigrations,
   cdcMigrations,
+  kubeMigrations,
 ];
