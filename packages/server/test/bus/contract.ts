@@ -185,6 +185,27 @@ export function busContract(name: string, harness: () => BusHarness) {
       expect(attempts).toEqual([1, 1]);
     });
 
+    it('gives an event no handler finished to the next replica of the group', async () => {
+      const publisher = replica();
+      const first = replica();
+      let tries = 0;
+      first.subscribe(
+        'inspector.run.claimed',
+        () => {
+          tries++;
+          throw new Error('this replica cannot run inspections');
+        },
+        { group: 'handover' },
+      );
+      await publisher.publish('inspector.run.claimed', { n: 1, key: 'run' });
+      await until('the first replica to try', () => tries >= 1);
+      await first.close();
+
+      const second = collect(replica(), 'inspector.run.claimed', 'handover');
+      await until('the second replica to get it', () => second.seen.length >= 1);
+      expect(second.numbers()).toEqual([1]);
+    });
+
     it('refuses to publish with a 503 naming the broker when it cannot connect', async () => {
       const { bus, address } = harness().unreachable(500);
       opened.push(bus);
