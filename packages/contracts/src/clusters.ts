@@ -66,6 +66,13 @@ export const ClusterHealth = Type.Object({
 });
 export type ClusterHealth = Static<typeof ClusterHealth>;
 
+/** A registration KubeOps accepted but that weakens the connection; shown wherever the cluster is. */
+export const ClusterWarning = Type.Object({
+  code: Type.Union([Type.Literal('plain_http'), Type.Literal('tls_verify_disabled')]),
+  message: Type.String(),
+});
+export type ClusterWarning = Static<typeof ClusterWarning>;
+
 export const Cluster = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -78,6 +85,7 @@ export const Cluster = Type.Object({
   authMethod: Type.Union([Type.Literal('token'), Type.Literal('client-certificate')]),
   createdAt: Timestamp,
   health: ClusterHealth,
+  warnings: Type.Array(ClusterWarning),
 });
 export type Cluster = Static<typeof Cluster>;
 

@@ -6,7 +6,6 @@ import type { Database } from '../store/database.js';
 import { UNIQUE_VIOLATION, pgErrorCode } from '../store/database.js';
 import { KubeClient, type ClusterEndpoint } from '../kube/kube-client.js';
 import { ClusterHealthTracker } from './cluster-health.js';
-import { EgressGuard } from '../core/egress-guard.js';
 import {
   connectionFailed,
   verifyConnection,
@@ -14,7 +13,9 @@ import {
   type ConnectionSource,
   type VersionAnswer,
 } from './connection-check.js';
+import { clusterWarnings, connectionWarningCodes } from './connection-warnings.js';
 import { endpointOf, parseKubeconfig, serverUrlProblem } from './kubeconfig.js';
+import { EgressGuard } from '../core/egress-guard.js';
 
 type Row = {
   id: string;
@@ -23,6 +24,7 @@ type Row = {
   source: Cluster['source'];
   auth_method: Cluster['authMethod'];
   created_at: Date;
+  warnings: string[];
 };
 
 /** Where a pod finds its service account token and the cluster's CA (overridable for tests and odd mounts). */
@@ -98,6 +100,7 @@ export class ClusterRegistry {
       authMethod: row.auth_method,
       createdAt: new Date(row.created_at).toISOString(),
       health: this.connection(row).health.snapshot(),
+      warnings: clusterWarnings(row.warnings ?? []),
     };
   }
 
@@ -119,13 +122,14 @@ export class ClusterRegistry {
         const created: Row[] = [];
         for (const endpoint of endpoints) {
           const { rows } = await tx.query<Row>(
-            `INSERT INTO clusters (name, server, source, auth_method, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+            `INSERT INTO clusters (name, server, source, auth_method, created_by, warnings) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
             [
               endpoint.name,
               endpoint.server,
               request.source,
               endpoint.clientCertificate ? 'client-certificate' : 'token',
               createdBy,
+              connectionWarningCodes(endpoint),
             ],
           );
           const row = rows[0]!;
@@ -244,12 +248,13 @@ export class ClusterRegistry {
     const answer = await verifyConnection(endpoint, requested[0]!.source, this.egress);
     const updated = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<Row>(
-        `UPDATE clusters SET server = $2, source = $3, auth_method = $4 WHERE id = $1 RETURNING *`,
+        `UPDATE clusters SET server = $2, source = $3, auth_method = $4, warnings = $5 WHERE id = $1 RETURNING *`,
         [
           row.id,
           endpoint.server,
           request.source,
           endpoint.clientCertificate ? 'client-certificate' : 'token',
+          connectionWarningCodes(endpoint),
         ],
       );
       await this.secrets.put(credentialsName(row.id), JSON.stringify(endpoint), tx);
@@ -299,7 +304,18 @@ export class ClusterRegistry {
         500,
         `The credentials of cluster ${row.name} are missing`,
       );
-    return new KubeClient({ ...(JSON.parse(stored) as ClusterEndpoint), name: row.name });
+    const endpoint = { ...(JSON.parse(stored) as ClusterEndpoint), name: row.name };
+    await this.recordWarnings(row, connectionWarningCodes(endpoint));
+    return new KubeClient(endpoint);
+  }
+
+  /** Rows registered before warnings were kept learn theirs from the credentials on first connect. */
+  private async recordWarnings(row: Row, codes: string[]): Promise<void> {
+    if (codes.every((c) => row.warnings?.includes(c))) return;
+    row.warnings = [...new Set([...(row.warnings ?? []), ...codes])];
+    await this.db
+      .query('UPDATE clusters SET warnings = $2 WHERE id = $1', [row.id, row.warnings])
+      .catch(() => undefined);
   }
 
   /** The cluster's service connection, once it answers (lazy connect; fails fast while backing off). */

@@ -18,5 +18,13 @@ CREATE TABLE clusters (
   created_at timestamptz NOT NULL DEFAULT now()
 );`,
     },
+    {
+      version: 2,
+      name: 'connection-warnings',
+      // TLS verification lives in the sealed credentials: rows registered before are flagged when they next connect.
+      sql: `
+ALTER TABLE clusters ADD COLUMN warnings text[] NOT NULL DEFAULT '{}';
+UPDATE clusters SET warnings = ARRAY['plain_http'] WHERE server LIKE 'http://%';`,
+    },
   ],
 };

@@ -67,7 +67,10 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
         cluster: created.map((c) => c.name).join(','),
         name: created.map((c) => c.name).join(','),
       };
-      request.audit.details = { source: request.body.source };
+      request.audit.details = {
+        source: request.body.source,
+        warnings: created.flatMap((c) => c.warnings.map((w) => `${c.name}: ${w.code}`)),
+      };
       return reply.code(201).send({ items: created });
     },
   );
@@ -115,6 +118,7 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
       request.audit.target = { kind: 'Cluster', cluster: name, name };
       request.audit.details = { source: request.body.source };
       const updated = await registry.replaceConnection(name, request.body);
+      request.audit.details.warnings = updated.warnings.map((w) => w.code);
       await clusters.drop(name);
       return updated;
     },

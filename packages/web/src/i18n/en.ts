@@ -92,6 +92,18 @@ export default {
     ca: 'Certificate authority (PEM, optional)',
     token: 'Bearer token',
     insecure: 'Skip TLS verification (not recommended)',
+    connectionWarning: {
+      plain_http: {
+        tag: 'plain HTTP',
+        detail:
+          'Reached over plain http://: credentials and objects travel unencrypted. Register it with https://.',
+      },
+      tls_verify_disabled: {
+        tag: 'TLS not verified',
+        detail:
+          "TLS verification is off: anyone on the path can pose as the API server. Give the cluster's CA instead.",
+      },
+    },
     saved: 'Saved: {names}',
     removeConfirm: 'Remove cluster {name} from KubeOps? The cluster itself is not touched.',
     state: { connected: 'Connected', unreachable: 'Unreachable', unknown: 'Unknown' },
@@ -318,6 +330,7 @@ export default {
     enableMfa: 'Set up an authenticator app',
     disableMfa: 'Turn off',
     confirmWithPassword: 'Enter your password to turn two-step verification off',
+    confirmWithCode: 'Enter a code from your authenticator app, or a recovery code',
     scanOrEnter: 'Add this secret to your authenticator app, then enter the code it shows.',
     recoveryCodes: 'Recovery codes',
     recoveryHint: 'Keep these somewhere safe. Each signs you in once if you lose your device.',
@@ -330,7 +343,6 @@ export default {
     prefix: 'Starts with',
     expires: 'Expires',
     lastUsed: 'Last used',
-    confirmWithCode: 'Enter a code from your authenticator app, or a recovery code',
     revoke: 'Revoke',
     revoked: 'Revoked',
   },

@@ -92,6 +92,16 @@ const zhCN: typeof en = {
     ca: '证书颁发机构（PEM，可选）',
     token: 'Bearer 令牌',
     insecure: '跳过 TLS 校验（不推荐）',
+    connectionWarning: {
+      plain_http: {
+        tag: '明文 HTTP',
+        detail: '通过明文 http:// 访问：凭据和对象均未加密传输。请使用 https:// 注册。',
+      },
+      tls_verify_disabled: {
+        tag: '未校验 TLS',
+        detail: '已关闭 TLS 校验：链路上的任何人都可以冒充 API Server。请改为提供集群的 CA。',
+      },
+    },
     saved: '已保存：{names}',
     removeConfirm: '从 KubeOps 中移除集群 {name}？集群本身不受影响。',
     state: { connected: '已连接', unreachable: '无法连接', unknown: '未知' },
@@ -318,6 +328,7 @@ const zhCN: typeof en = {
     enableMfa: '设置身份验证器应用',
     disableMfa: '关闭',
     confirmWithPassword: '输入密码以关闭两步验证',
+    confirmWithCode: '输入身份验证器应用中的验证码，或一个恢复码',
     scanOrEnter: '将此密钥添加到身份验证器应用，然后输入它显示的验证码。',
     recoveryCodes: '恢复码',
     recoveryHint: '请妥善保存。设备丢失时，每个恢复码可登录一次。',
@@ -328,7 +339,6 @@ const zhCN: typeof en = {
     tokenShownOnce: '请立即复制令牌，它不会再次显示。',
     noTokens: '没有令牌。',
     prefix: '前缀',
-    confirmWithCode: '输入身份验证器应用中的验证码，或一个恢复码',
     expires: '过期时间',
     lastUsed: '最近使用',
     revoke: '吊销',
