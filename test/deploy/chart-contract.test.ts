@@ -264,14 +264,15 @@ async function startNatsTls(certs: TestCertificates): Promise<URL> {
 /**
  * The environment and files of one container, on this machine: mount paths
  * become directories under `root`, the data directory is a fresh one, and
- * every host the release names is the matching local test service. Nothing
- * else changes.
+ * every host the release names is the matching local test service, and
+ * each port it listens on is a free one (every pod has its own network; here
+ * the processes share one). Nothing else changes.
  */
-function localRun(
+async function localRun(
   run: ContainerRun,
   root: string,
   database: string,
-): { env: Record<string, string>; extraCa?: string } {
+): Promise<{ env: Record<string, string>; extraCa?: string }> {
   // One pass over every mount path (longest first), so a rewritten path is not rewritten again.
   const mountPaths = Object.keys(run.mounts).sort((a, b) => b.length - a.length);
   const mounted = new RegExp(`(^|[=:,])(${mountPaths.map(escapeRegExp).join('|')})(?=/|$|&)`, 'g');
@@ -299,6 +300,11 @@ function localRun(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(run.env)) env[name] = local(value);
   let extraCa: string | undefined;
+  for (const [name, value] of Object.entries(env)) {
+    if (/^KUBEOPS_[A-Z_]*PORT$/.test(name) && /^[1-9]\d*$/.test(value)) {
+      env[name] = String(await freePort());
+    }
+  }
   if (env.KUBEOPS_DATABASE_URL) {
     const url = new URL(env.KUBEOPS_DATABASE_URL);
     url.hostname = services.database.hostname;
@@ -389,7 +395,7 @@ async function serve(
   };
 }
 
-describe('every preset starts: migrate, then every target answers /readyz', () => {
+describe('every preset starts: migrate, every target answers /readyz, doctor finds the local parts healthy', () => {
   const admin = () => new pg.Client({ connectionString: process.env.KUBEOPS_TEST_DATABASE_URL });
 
   beforeAll(async () => {
@@ -434,10 +440,12 @@ describe('every preset starts: migrate, then every target answers /readyz', () =
       await db.query(`CREATE DATABASE "${database}"`);
       const stops: Array<() => Promise<void>> = [];
       try {
-        const runs = containers.map((run, index) => ({
-          run,
-          ...localRun(run, join(root, String(index)), database),
-        }));
+        const runs = await Promise.all(
+          containers.map(async (run, index) => ({
+            run,
+            ...(await localRun(run, join(root, String(index)), database)),
+          })),
+        );
         for (const r of runs.filter((r) => r.run.args[0] === 'migrate')) {
           const result = spawnSync('node', [...node, ...r.run.args], {
             cwd: repo,
@@ -457,6 +465,22 @@ describe('every preset starts: migrate, then every target answers /readyz', () =
           s.status === 'rejected' ? [(s.reason as Error).message] : [],
         );
         expect(failures).toEqual([]);
+        // `helm test`: kubeops doctor with the same settings finds every part this machine
+        // provides healthy (metrics and object storage name hosts that exist only in the preset).
+        const doctors = runs.filter((r) => r.run.args[0] === 'doctor');
+        expect(doctors.length).toBe(runs.some((r) => r.env.KUBEOPS_DATABASE_URL) ? 1 : 0);
+        for (const r of doctors) {
+          const result = spawnSync('node', [...node, ...r.run.args], {
+            cwd: repo,
+            env: processEnv(r.env, r.extraCa),
+            encoding: 'utf8',
+            timeout: 120_000,
+          });
+          const said = `${r.run.where}:\n${result.stdout}${result.stderr}`;
+          for (const part of ['database', 'migrations', 'encryption key', 'clusters', 'bus']) {
+            expect(result.stdout, said).toMatch(new RegExp(`^ok +${part} `, 'm'));
+          }
+        }
       } finally {
         await Promise.all(stops.map((stop) => stop()));
         await db.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
