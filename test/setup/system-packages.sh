@@ -15,8 +15,6 @@ packages=(
   openjdk-17-jre-headless # test/services/kafka.sh: runs the Kafka broker
   maven              # test/services/kafka.sh: fetches the Kafka jars from Maven Central
   victoria-metrics   # test/support/victoria-metrics.sh: metric history
-  openjdk-17-jre-headless # test/services/kafka.sh: runs Kafka
-  maven              # test/services/kafka.sh: fetches the Kafka jars from Maven Central
   shellcheck         # test/tools/install.sh: the shell linter
   chromium           # test/e2e/ensure-browser.sh: the console e2e browser
   fonts-wqy-microhei # test/e2e/ensure-browser.sh: CJK glyphs for the Chinese pages
