@@ -66,6 +66,30 @@ const isKafkaError = (error: unknown, id: string): boolean => {
   return e?.apiId === id || Boolean(e?.findBy?.('apiId', id));
 };
 
+/** Whether the group still gives this consumer the message's partition. */
+const owns = (consumer: Consumer<string, Buffer, Buffer, Buffer>, message: KafkaMessage) =>
+  consumer.assignments?.some(
+    (a) => a.topic === message.topic && a.partitions.includes(message.partition),
+  ) ?? true;
+
+/**
+ * Commits the offset after a handled message. A commit the group refuses
+ * because it is rebalancing is dropped: the partition's next owner reads from
+ * the last committed offset, so the message is handled again (at least once)
+ * rather than the consumer leaving and rejoining the group over it.
+ */
+async function commit(message: KafkaMessage): Promise<void> {
+  try {
+    await message.commit();
+  } catch (error) {
+    const rejoin = (error as { findBy?: (p: string, v: unknown) => unknown }).findBy?.(
+      'needsRejoin',
+      true,
+    );
+    if (!rejoin) throw error;
+  }
+}
+
 /** Closes a producer or consumer without waiting for what it still has in flight. */
 const forceClose = (
   client: Producer<string, Buffer, string, string> | Consumer<string, Buffer, Buffer, Buffer>,
@@ -375,6 +399,9 @@ export class KafkaBus implements EventBus {
         attempt = 0;
         for await (const message of stream as AsyncIterable<KafkaMessage>) {
           if (sub.stopped || this.closing) break;
+          // Fetched before a rebalance gave its partition to another member, which reads it
+          // again from the committed offset: handling it here too would handle it twice.
+          if (!owns(opened, message)) continue;
           await this.deliver(sub, message);
         }
       } catch (error) {
@@ -413,7 +440,7 @@ export class KafkaBus implements EventBus {
         { topic: sub.topic, offset: String(message.offset), err: (error as Error).message },
         'event bus: event is not JSON; skipped',
       );
-      await message.commit();
+      await commit(message);
       return;
     }
     const maxDeliveries = this.options.maxDeliveries ?? 10;
@@ -433,7 +460,7 @@ export class KafkaBus implements EventBus {
       await sleep(Math.min(60_000, backoffMs(delivery - 1)));
       if (sub.stopped || this.closing) return;
     }
-    await message.commit();
+    await commit(message);
   }
 
   async health(): Promise<{ ok: boolean; message?: string }> {
