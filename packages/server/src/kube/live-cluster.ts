@@ -148,12 +148,19 @@ export class LiveCluster {
     resource: ApiResource,
     namespaces: Set<string> | undefined,
   ): Promise<{ cache: ResourceCache; allowed: Set<string> | undefined }> {
-    const allowed = await this.listableNamespaces(client, resource, namespaces);
-    const cache = isSensitive(resource)
-      ? this.userCache(client, resource, allowed)
-      : this.cache(resource);
+    if (isSensitive(resource)) {
+      const allowed = await this.listableNamespaces(client, resource, namespaces);
+      const cache = this.userCache(client, resource, allowed);
+      await cache.ready();
+      return { cache, allowed };
+    }
+    // The shared cache fills while the reviews are asked; its failure (KubeOps's own credentials
+    // refused) is the one to report, as it says what to grant.
+    const cache = this.cache(resource);
+    const allowed = this.listableNamespaces(client, resource, namespaces);
+    allowed.catch(() => undefined);
     await cache.ready();
-    return { cache, allowed };
+    return { cache, allowed: await allowed };
   }
 
   private userCache(
