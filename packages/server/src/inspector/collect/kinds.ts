@@ -1,3 +1,5 @@
+import { apiPath } from '../../kube/api-path.js';
+
 /**
  * The kinds the analysis engine reads, and where the API serves them. The
  * collector lists exactly these; anything else in a cluster is left alone so
@@ -102,8 +104,8 @@ export function apiVersionOf(kind: CollectedKind): string {
 }
 
 export function listPath(kind: CollectedKind, namespace?: string): string {
-  const base = kind.group ? `/apis/${kind.group}/${kind.version}` : `/api/${kind.version}`;
+  const base = kind.group ? ['apis', kind.group, kind.version] : ['api', kind.version];
   return kind.namespaced && namespace
-    ? `${base}/namespaces/${encodeURIComponent(namespace)}/${kind.resource}`
-    : `${base}/${kind.resource}`;
+    ? apiPath(...base, 'namespaces', namespace, kind.resource)
+    : apiPath(...base, kind.resource);
 }

@@ -1,6 +1,7 @@
 import type { KubeObject, LogSample, Snapshot } from '@kubeops/inspect';
 import { KubeOpsError } from '../../core/errors.js';
 import type { KubeClient } from '../../kube/kube-client.js';
+import { apiPath } from '../../kube/api-path.js';
 
 export interface LogSampleLimits {
   /** Pods read per run, the most troubled first. */
@@ -155,7 +156,7 @@ async function readLog(
 ): Promise<string[]> {
   const read = (previous: boolean) =>
     client.request<string | undefined>({
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+      path: apiPath('api', 'v1', 'namespaces', namespace, 'pods', pod, 'log'),
       query: {
         container,
         tailLines: limits.tailLines,

@@ -8,6 +8,7 @@ import {
   listPath,
   type CollectedKind,
 } from './kinds.js';
+import { apiPath } from '../../kube/api-path.js';
 
 const METADATA_ONLY_ACCEPT =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
@@ -88,7 +89,7 @@ export class SnapshotCollector {
       const namespace = options.namespace;
       const one = await this.client
         .request<Record<string, unknown>>({
-          path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
+          path: apiPath('api', 'v1', 'namespaces', namespace),
           signal: options.signal,
         })
         .catch((error: unknown) => {
