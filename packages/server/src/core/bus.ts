@@ -5,7 +5,9 @@ export type EventHandler = (data: unknown, subject: string) => void | Promise<vo
 export interface SubscribeOptions {
   /**
    * Subscribers sharing a group split the events between them: each event is
-   * handled once, by one of them. A JetStream bus keeps the group's place in
+   * handled once, by one of them (at least once: an event being handled while
+   * the group changes, as a replica joins, leaves or loses its connection, may
+   * be handled again by another member, so handlers must be idempotent). A JetStream bus keeps the group's place in
    * the stream while none of them is connected, so nothing published meanwhile
    * is lost. Without a group, every subscriber hears every event published
    * while it listens.
