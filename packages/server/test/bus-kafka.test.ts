@@ -281,6 +281,16 @@ describe('choosing the Kafka bus from config', () => {
     );
   });
 
+  it('stops at start, naming the setting, when a TLS file cannot be read', () => {
+    const config = loadConfig({
+      env: {
+        KUBEOPS_KAFKA_BROKERS: 'kafka:9093',
+        KUBEOPS_KAFKA_TLS_CA_FILE: '/nonexistent/ca.crt',
+      },
+    });
+    expect(() => openBus(config, logger)).toThrow(/bus\.kafka\.tls\.caFile: cannot read/);
+  });
+
   it('opens the Kafka bus when brokers are set', () => {
     const bus = keep(
       openBus(loadConfig({ env: { KUBEOPS_KAFKA_BROKERS: env('BROKERS') } }), logger),

@@ -4,6 +4,10 @@ import { readConfigFile } from './nats-connection-options.js';
 
 type KafkaConfig = Config['bus']['kafka'];
 
+/** TLS when asked for, or when any TLS file is given. */
+const usesTls = ({ tls }: KafkaConfig) =>
+  tls.enabled || Boolean(tls.caFile || tls.certFile || tls.keyFile);
+
 /**
  * @platformatic/kafka connection options from `bus.kafka`: SASL (PLAIN,
  * SCRAM-SHA-256/512) when a mechanism is set, TLS when tls.enabled or any TLS
@@ -20,7 +24,7 @@ export function kafkaConnectionOptions(kafka: KafkaConfig): ConnectionOptions {
     if (sasl.password !== undefined) credentials.password = sasl.password;
     options.sasl = credentials;
   }
-  if (tls.enabled || tls.caFile || tls.certFile || tls.keyFile) {
+  if (usesTls(kafka)) {
     options.tls = {
       ...(tls.caFile ? { ca: readConfigFile('bus.kafka.tls.caFile', tls.caFile) } : {}),
       ...(tls.certFile ? { cert: readConfigFile('bus.kafka.tls.certFile', tls.certFile) } : {}),
@@ -32,6 +36,6 @@ export function kafkaConnectionOptions(kafka: KafkaConfig): ConnectionOptions {
 
 /** Where the bus connects, for logs and /readyz (no credentials). */
 export function kafkaServerOf(kafka: KafkaConfig): string {
-  const scheme = `${kafka.sasl.mechanism ? 'sasl_' : ''}${kafka.tls.enabled || kafka.tls.caFile ? 'ssl' : 'plaintext'}`;
+  const scheme = `${kafka.sasl.mechanism ? 'sasl_' : ''}${usesTls(kafka) ? 'ssl' : 'plaintext'}`;
   return `${scheme}://${kafka.brokers.join(',')}`;
 }
