@@ -109,6 +109,20 @@ describe('notification webhooks', () => {
     expect(target.hits).toEqual(['/hook']);
   });
 
+  it('send no mail to an SMTP server on a refused address', async () => {
+    for (const host of ['localhost', '127.0.0.1', '169.254.169.254']) {
+      await expect(
+        createChannel(
+          { type: 'email', host, port: 2525, from: 'kubeops@example.com', to: ['ops@example.com'] },
+          guard,
+        ).send(notice),
+        host,
+      ).rejects.toThrow(
+        /email: the SMTP server .* cannot be reached: connections to .* are refused/,
+      );
+    }
+  });
+
   it('refuse redirects instead of following them, naming where they point', async () => {
     const elsewhere = await receiver(() => ({ status: 200, body: 'ok' }));
     const redirecting = await receiver(() => ({
