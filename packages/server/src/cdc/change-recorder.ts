@@ -64,6 +64,15 @@ export class ChangeRecorder {
   onListEnd(resourceVersion: string): void {
     const listed = this.listed ?? new Set<string>();
     this.listed = undefined;
+    this.options.logger?.info(
+      {
+        cluster: this.key.cluster,
+        resource: this.key.resource,
+        group: this.key.group,
+        resourceVersion,
+      },
+      'listed: compared with the stored state',
+    );
     for (const [uid, state] of [...this.states]) {
       if (listed.has(uid)) continue;
       // Deleted while nobody watched: the list's resourceVersion is when it was seen gone.
