@@ -326,9 +326,9 @@ export const LiveClientMessage = Type.Union([
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
     include: Type.Optional(Type.Union([Type.Literal('rows'), Type.Literal('objects')])),
     /** Resume from the resourceVersion of the last message received before a reconnect. */
-    resourceVersion: Type.Optional(Type.String()),
+    resourceVersion: Type.Optional(Type.String({ maxLength: 64 })),
   }),
-  Type.Object({ type: Type.Literal('unsubscribe'), id: Type.String() }),
+  Type.Object({ type: Type.Literal('unsubscribe'), id: Type.String({ maxLength: 64 }) }),
   Type.Object({ type: Type.Literal('ping') }),
 ]);
 export type LiveClientMessage = Static<typeof LiveClientMessage>;
