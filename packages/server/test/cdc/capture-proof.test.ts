@@ -104,9 +104,13 @@ interface AuditEvent {
   stage: string;
   verb: string;
   user: { username: string };
+  stageTimestamp: string;
   objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
   responseStatus?: { code?: number };
 }
+
+/** When each object was created and deleted (`<resource>/<name>/<type>`), for the capture lag. */
+const auditTimes = new Map<string, number>();
 
 /** Successful writes to our objects by us, per `<resource>/<name>`, from the API server's audit log. */
 async function auditedWrites(): Promise<
@@ -135,6 +139,7 @@ async function auditedWrites(): Promise<
     const counts = out.get(key) ?? { created: 0, updated: 0, deleted: 0 };
     counts[type] += 1;
     out.set(key, counts);
+    if (type !== 'updated') auditTimes.set(`${key}/${type}`, Date.parse(e.stageTimestamp));
   }
   return out;
 }
@@ -239,6 +244,7 @@ describe.skipIf(!auditLog)(
         managers: string[];
         relist: boolean;
         ours: boolean;
+        observedAt: number;
       }>
     > {
       const { rows } = await ctx.db.query<{
@@ -248,8 +254,9 @@ describe.skipIf(!auditLog)(
         field_managers: Array<{ manager: string }>;
         seen_at_relist: boolean;
         patch: Array<{ path: string }>;
+        observed_at: Date;
       }>(
-        `SELECT resource, name, type, field_managers, seen_at_relist, patch FROM cdc_changes
+        `SELECT resource, name, type, field_managers, seen_at_relist, patch, observed_at FROM cdc_changes
          WHERE cluster = $1 AND namespace = $2 ORDER BY id`,
         [CLUSTER, NS],
       );
@@ -261,6 +268,7 @@ describe.skipIf(!auditLog)(
         relist: r.seen_at_relist,
         // Each of our writes sets a new proof/n annotation, which nothing else touches.
         ours: r.type !== 'updated' || r.patch.some((op) => JSON.stringify(op).includes('proof')),
+        observedAt: new Date(r.observed_at).getTime(),
       }));
     }
 
@@ -397,6 +405,8 @@ describe.skipIf(!auditLog)(
       await burst([...distinct(15), ...distinct(15)]);
       await burst(KINDS.flatMap((k) => Array.from({ length: 3 }, () => remove(k))));
 
+      const phase1End = Date.now();
+
       // 2. kill -9 in the middle of a burst; the writes (deletes too) go on while nothing watches.
       const during = burst([
         ...distinct(12),
@@ -475,6 +485,17 @@ describe.skipIf(!auditLog)(
         expect(text[0]!.t).not.toContain(secretValue(n));
         expect(text[0]!.t).not.toContain(Buffer.from(secretValue(n)).toString('base64'));
       }
+      // Capture lag while nothing was down: the API server answering a create or delete, to the change observed.
+      const lags = changes
+        .filter((c) => c.type !== 'updated' && !c.relist)
+        .map((c) => ({ c, at: auditTimes.get(`${c.resource}/${c.name}/${c.type}`) }))
+        .filter(({ at }) => at !== undefined && at < phase1End)
+        .map(({ c, at }) => c.observedAt - at!)
+        .sort((a, b) => a - b);
+      const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * p))];
+      console.log(
+        `cdc proof: write → observed lag over ${lags.length} creates/deletes: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`,
+      );
       console.log(
         `cdc proof: ${total} audited writes in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(0)}/s), ` +
           `${changes.length} changes stored, ${relisted.length} seen at relist`,
