@@ -130,6 +130,16 @@ describe('change history through the API (api and cdc in one process)', () => {
     expect(new Set(seen.map((c) => `${c.namespace}/${c.resource}`))).toEqual(
       new Set([`${mine}/configmaps`]),
     );
+    // By actor: the KubeOps user, or a field manager.
+    for (const actor of ['hist-editor', 'kubeops']) {
+      const byActor = await get(
+        `/api/v1/history/changes?clusters=local&namespaces=${mine}&actor=${actor}`,
+        viewer,
+      );
+      expect((byActor.json() as ChangePage).items.map((c) => [c.name, c.type])).toEqual([
+        ['settings', 'updated'],
+      ]);
+    }
     const counts = await get(
       `/api/v1/history/counts?clusters=local&namespaces=${mine}&bucket=minute`,
       viewer,

@@ -267,6 +267,33 @@ describe.each(BACKENDS)('change history store on %s', (backend) => {
     expect(heard).toHaveLength(total);
   });
 
+  it('keeps Kubernetes Events in their own table, read with events=true', async () => {
+    const key = { ...CONFIGMAPS, resource: 'events', kind: 'Event' };
+    const events = new ChangeRecorder(key, new Map(), writer, {
+      table: 'events',
+      snapshotEvery: 20,
+      secrets: undefined,
+    });
+    events.onEvent(
+      'ADDED',
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'e1', namespace: 'ns1', uid: 'uid-e1', resourceVersion: '300' },
+        reason: 'Scheduled',
+      },
+      '300',
+    );
+    await writer.flush();
+    const queries = new HistoryQueries(ctx.db);
+    const visible = [{ cluster: 'c1', group: '', resource: 'events', namespaces: null }];
+    expect((await queries.changes({ visible, events: true })).items.map((c) => c.name)).toEqual([
+      'e1',
+    ]);
+    expect((await queries.changes({ visible })).items).toEqual([]);
+    expect((await rows('e1')).length).toBe(0);
+  });
+
   it('keeps changes in day partitions and drops whole days past retention', async () => {
     const r = await recorder(CONFIGMAPS);
     now = new Date(Date.now() - 100 * 86_400_000);
