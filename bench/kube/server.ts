@@ -13,6 +13,7 @@ import { loadConfig } from '../../packages/server/src/core/config.js';
 import { createLogger } from '../../packages/server/src/core/logging.js';
 import { buildApp } from '../../packages/server/src/http/app.js';
 import { kubeModuleOf } from '../../packages/server/src/kube/kube-module.js';
+import { TEST_NETWORK_ENV } from '../../test/support/network.js';
 
 const kubeconfig = process.env.BENCH_KUBECONFIG_TEXT;
 if (!kubeconfig || !process.send) throw new Error('started by bench/kube/run.ts');
@@ -25,6 +26,8 @@ const config = loadConfig({
     KUBEOPS_LOG_LEVEL: 'silent',
     KUBEOPS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     KUBEOPS_RATE_LIMIT_MAX: '1000000',
+    // The benchmark's cluster listens on loopback, which KubeOps only reaches when allow-listed.
+    ...TEST_NETWORK_ENV,
     // PostgreSQL as in production when the driver found one; the embedded database otherwise.
     ...(databaseUrl ? { KUBEOPS_DATABASE_URL: databaseUrl, KUBEOPS_DATABASE_SCHEMA: schema } : {}),
   },
