@@ -8,6 +8,7 @@ import type { TrackedSocket } from '../http/socket-access.js';
 import type { LiveClusters } from './live-clusters.js';
 import { LiveSubscription } from './live-subscription.js';
 import { compileQuery, namespacesOf } from './resource-query.js';
+import { isSensitive, type SensitiveRead } from './sensitive-reads.js';
 
 const HEARTBEAT_MS = 15_000;
 const MAX_SUBSCRIPTIONS = 100;
@@ -29,6 +30,8 @@ export class LiveSocket {
     private readonly clusters: LiveClusters,
     private readonly authorizer: Authorizer,
     private readonly access?: TrackedSocket,
+    /** Told of every subscription to a sensitive resource (Secrets) and how it went, to audit it. */
+    private readonly onSensitiveRead?: (read: SensitiveRead, outcome: Promise<unknown>) => void,
   ) {
     // A subscription whose cluster the user may no longer read ends; the others go on.
     access?.requireGrant(async (current) => {
@@ -118,7 +121,13 @@ export class LiveSocket {
       const cluster = await this.clusters.get(message.cluster);
       const resource = await cluster.resolve(message.group, message.version, message.resource);
       const client = await cluster.userClient(principal);
-      const { cache } = await cluster.readable(client, resource, namespacesOf(message.namespace));
+      const readable = cluster.readable(client, resource, namespacesOf(message.namespace));
+      if (isSensitive(resource))
+        this.onSensitiveRead?.(
+          { cluster: message.cluster, namespace: message.namespace ?? null, kind: resource.kind },
+          readable,
+        );
+      const { cache } = await readable;
       const query = compileQuery({ ...message, limit: message.limit ?? 500 }, cache.columns);
       const subscription = new LiveSubscription(
         id,

@@ -23,7 +23,7 @@ import {
 } from '@kubeops/contracts';
 import type { ServerContext } from '../context.js';
 import { requireKubeAccess } from './kube-access.js';
-import { isSensitive } from './sensitive-reads.js';
+import { isSensitive, sensitiveReadAuditor } from './sensitive-reads.js';
 import { principalOf } from './principal.js';
 import { registerObserveRoutes } from './observe-routes.js';
 import { kubeModuleOf } from './kube-module.js';
@@ -357,7 +357,9 @@ function registerLiveRoutes(app: FastifyInstance, ctx: ServerContext): void {
       schema: { tags, description: 'Live resource subscriptions (see LiveClientMessage)' },
     },
     (socket, request) => {
-      new LiveSocket(socket, principalOf(request), clusters, ctx.authorizer, request.trackedSocket);
+      const principal = principalOf(request);
+      const auditRead = sensitiveReadAuditor(ctx.audit, request, principal);
+      new LiveSocket(socket, principal, clusters, ctx.authorizer, request.trackedSocket, auditRead);
     },
   );
 }

@@ -15,6 +15,7 @@ import {
   createPlatformIdentity,
   type PlatformIdentity,
 } from './audit-log.js';
+import { LiveClient } from './live-client.js';
 import { adminCore, bindUser, kubeTestEnv, signIn, type KubeTestEnv } from './support.js';
 
 describe('Secrets and pod logs are read as the user and audited', () => {
@@ -24,6 +25,7 @@ describe('Secrets and pod logs are read as the user and audited', () => {
   let other: string;
   let platform: PlatformIdentity;
   let auth: { authorization: string };
+  let base: string;
   const unbinds: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
@@ -34,6 +36,7 @@ describe('Secrets and pod logs are read as the user and audited', () => {
     platform = await createPlatformIdentity(mine);
     env = await kubeTestEnv('local', platform.kubeconfig);
     app = await buildApp(env.ctx);
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
     auth = await signIn(env.ctx, 'secret-reader');
     const rbac = adminKubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
@@ -141,5 +144,31 @@ describe('Secrets and pod logs are read as the user and audited', () => {
       result: 'success',
       target: { cluster: 'local', namespace: mine, kind: 'Pod', name: 'app' },
     });
+  });
+
+  it('watches Secrets over the live socket as the user, and audits the subscription', async () => {
+    const mark = auditMark();
+    const live = await LiveClient.connect(base, auth.authorization.slice('Bearer '.length));
+    try {
+      const subscribe = { type: 'subscribe', cluster: 'local', group: 'core', version: 'v1' };
+      live.send({ ...subscribe, id: 'mine', resource: 'secrets', namespace: mine });
+      const snapshot = await live.next((m) => m.type === 'snapshot' && m.id === 'mine');
+      expect(snapshot.items?.map((i) => i.name)).toContain('db');
+      live.send({ ...subscribe, id: 'other', resource: 'secrets', namespace: other });
+      expect(await live.next((m) => m.id === 'other')).toMatchObject({ type: 'error' });
+    } finally {
+      live.close();
+    }
+    const events = (await auditEventsSince(mark)).filter(
+      (e) => e.user.username === platform.username && e.objectRef?.resource === 'secrets',
+    );
+    expect(events.filter((e) => !e.impersonatedUser).map((e) => e.requestURI)).toEqual([]);
+    const watches = await auditOf('kube.secret.watch');
+    expect(watches.items.map((e) => [e.result, e.target.namespace]).sort()).toEqual(
+      [
+        ['denied', other],
+        ['success', mine],
+      ].sort(),
+    );
   });
 });
