@@ -29,6 +29,7 @@ export function ownWatch(
       client,
       collectionPath(resource),
       {
+        onListStart: () => sink.onListStart?.(),
         onListPage: (items, rv) =>
           sink.onListPage(
             items.map((i) => i.object),

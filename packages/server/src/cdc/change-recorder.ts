@@ -51,6 +51,11 @@ export class ChangeRecorder {
     return this.states.size;
   }
 
+  /** A list starts (again, when one failed midway): only its own pages count towards deletes. */
+  onListStart(): void {
+    this.listed = undefined;
+  }
+
   /** The list replaces what the store knows only once complete, so a crash mid-list resumes from before it. */
   onListPage(items: KubeObject[]): void {
     this.listed ??= new Set();

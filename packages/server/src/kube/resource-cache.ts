@@ -21,6 +21,7 @@ export type CacheListener = (change: CacheChange, previous: CacheEntry | undefin
  * synchronously; an observer copies what it keeps.
  */
 export interface ObjectObserver {
+  onListStart?(): void;
   onListPage(objects: KubeObject[], resourceVersion: string): void;
   onListEnd(resourceVersion: string): void;
   onEvent(type: WatchEventType, object: KubeObject, resourceVersion: string): void;
@@ -64,6 +65,7 @@ export class ResourceCache {
       collectionPath(resource, namespace),
       {
         onColumns: (columns) => this.setColumns(columns),
+        onListStart: () => this.listStart(),
         onListPage: (items, rv) => this.listPage(items, rv),
         onListEnd: (rv) => this.listEnd(rv),
         onEvent: (type, item, rv) => this.apply(type, item, rv),
@@ -175,6 +177,12 @@ export class ResourceCache {
   /** Keys seen by the list in progress; a relist emits per-object changes, so subscribers never need a full reload. */
   private listed: Set<string> | undefined;
   private firstList = true;
+
+  /** A list that failed midway is started again: what it had seen says nothing about deletes. */
+  private listStart(): void {
+    this.listed = undefined;
+    for (const observer of this.observers) observer.onListStart?.();
+  }
 
   private listPage(items: WatchedItem[], rv: string): void {
     this.listed ??= new Set();

@@ -42,6 +42,8 @@ export interface WatchHandlers {
    * the list did not contain.
    */
   onListPage?(items: WatchedItem[], resourceVersion: string): void;
+  /** A (re)list begins: pages of a list that failed midway are not part of it. */
+  onListStart?(): void;
   onListEnd?(resourceVersion: string): void;
   onEvent(type: WatchEventType, item: WatchedItem, resourceVersion: string): void;
   onColumns?(columns: PrinterColumn[]): void;
@@ -165,6 +167,7 @@ export class WatchLoop {
   private async list(): Promise<void> {
     let next: string | undefined;
     let resourceVersion = '';
+    this.handlers.onListStart?.();
     do {
       this.abort = new AbortController();
       const page = await this.client.request<Table>({

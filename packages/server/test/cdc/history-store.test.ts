@@ -168,6 +168,21 @@ describe.each(BACKENDS)('change history store on %s', (backend) => {
     ]);
   });
 
+  it('finds deletes even when a list failed midway and started again', async () => {
+    const r = await recorder(CONFIGMAPS);
+    r.onListStart();
+    r.onListPage([configMap('c', 20, { k: 'x' }), configMap('e', 40, { k: 'y' })], '41');
+    // The list broke off; the retry no longer sees e (deleted meanwhile).
+    r.onListStart();
+    r.onListPage([configMap('c', 20, { k: 'x' })], '42');
+    r.onListEnd('42');
+    await writer.flush();
+    expect((await rows('e')).map((c) => [c.type, c.resource_version, c.seen_at_relist])).toEqual([
+      ['created', '40', true],
+      ['deleted', '42', true],
+    ]);
+  });
+
   it('never stores a Secret value, only which keys changed and a keyed hash', async () => {
     const secret = (rv: number, password: string): KubeObject => ({
       apiVersion: 'v1',
