@@ -8,7 +8,9 @@ import {
   changedManagers,
   changedSecretKeys,
   holdsSecrets,
+  keyMatcher,
   normalise,
+  type ConfigMapRedaction,
   type SecretHasher,
 } from './normalise.js';
 import type { CaptureTable } from './resource-selection.js';
@@ -18,6 +20,8 @@ export interface RecorderOptions {
   snapshotEvery: number;
   /** Required when the resource is Secrets: no value is ever stored. */
   secrets: SecretHasher | undefined;
+  /** ConfigMap keys (with `*` wildcards) whose values are stored only as keyed hashes. */
+  redactConfigMapKeys?: string[];
   logger?: Logger;
   now?: () => Date;
 }
@@ -33,6 +37,7 @@ export class ChangeRecorder {
   private listed: Set<string> | undefined;
   private readonly now: () => Date;
   private readonly hasher: SecretHasher | undefined;
+  private readonly redact: ConfigMapRedaction | undefined;
 
   constructor(
     readonly key: ResourceKey,
@@ -45,6 +50,11 @@ export class ChangeRecorder {
     if (holdsSecrets(key) && !options.secrets)
       throw new Error('Secrets cannot be recorded without the secret hasher');
     this.hasher = holdsSecrets(key) ? options.secrets : undefined;
+    const matches = keyMatcher(options.redactConfigMapKeys ?? []);
+    if (key.group === '' && key.resource === 'configmaps' && matches) {
+      if (!options.secrets) throw new Error('ConfigMap redaction needs the secret hasher');
+      this.redact = { hasher: options.secrets, matches };
+    }
   }
 
   get objectCount(): number {
@@ -117,7 +127,7 @@ export class ChangeRecorder {
       return;
     }
     if (previous?.resourceVersion === rv) return;
-    const next = normalise(this.key.cluster, object, this.hasher);
+    const next = normalise(this.key.cluster, object, this.hasher, this.redact);
     const patch = diffJson(previous?.body, next.body);
     const changeType: ChangeType = previous ? 'updated' : 'created';
     const state: ObjectState = {
@@ -159,7 +169,7 @@ export class ChangeRecorder {
     last?: KubeObject,
   ): void {
     this.states.delete(previous.uid);
-    const final = last ? normalise(this.key.cluster, last, this.hasher) : undefined;
+    const final = last ? normalise(this.key.cluster, last, this.hasher, this.redact) : undefined;
     this.writer.add(
       this.change(previous, 'deleted', resourceVersion, relist, {
         generation: final?.generation ?? null,

@@ -106,6 +106,7 @@ export class ClusterCapture {
       table,
       snapshotEvery: this.options.config.snapshotEvery,
       secrets: this.options.secrets,
+      redactConfigMapKeys: this.options.config.redactConfigMapKeys,
       logger: this.options.logger,
     });
     // Secrets are never held in the platform's resource cache, so there is no watch to share.

@@ -85,6 +85,8 @@ export function normalise(
   object: KubeObject,
   /** Set for core Secrets: their values are replaced by keyed hashes. */
   secrets: SecretHasher | undefined,
+  /** Set for ConfigMaps with redaction rules: the values of matching keys are hashed the same way. */
+  redact?: ConfigMapRedaction,
 ): NormalisedObject {
   const managers = managersOf(object);
   const body = structuredClone({ ...object, metadata: { ...object.metadata } }) as KubeObject;
@@ -104,7 +106,48 @@ export function normalise(
     }
   }
   if (secrets) hashSecretValues(cluster, body, secrets);
+  if (redact) redactConfigMap(cluster, body, redact);
   return { body, managers, generation };
+}
+
+/** ConfigMap keys whose values are kept only as keyed hashes (credentials put in a ConfigMap by mistake, certificates). */
+export interface ConfigMapRedaction {
+  hasher: SecretHasher;
+  matches(key: string): boolean;
+}
+
+/** `*.pem`, `password*`: key names with `*` standing for anything. */
+export function keyMatcher(patterns: string[]): ((key: string) => boolean) | undefined {
+  if (patterns.length === 0) return undefined;
+  const escaped = patterns.map((p) =>
+    p
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*'),
+  );
+  const pattern = new RegExp(`^(?:${escaped.join('|')})$`);
+  return (key) => pattern.test(key);
+}
+
+function redactConfigMap(cluster: string, body: KubeObject, redact: ConfigMapRedaction): void {
+  const fields = [
+    ['data', (v: string) => Buffer.from(v, 'utf8')],
+    ['binaryData', (v: string) => Buffer.from(v, 'base64')],
+  ] as const;
+  for (const [field, decode] of fields) {
+    const values = body[field];
+    if (!isObject(values)) continue;
+    for (const [key, value] of Object.entries(values)) {
+      if (!redact.matches(key)) continue;
+      values[key] = redact.hasher.hash(
+        cluster,
+        body.metadata.namespace ?? '',
+        body.metadata.name,
+        key,
+        decode(String(value)),
+      );
+    }
+  }
 }
 
 /** Whether a captured resource holds Secret values (decided by the resource: objects in a Table may omit their kind). */

@@ -96,7 +96,6 @@ export const ConfigSchema = Obj({
     }),
     shutdownGraceSeconds: Seconds(25),
   }),
-  /** Change history: what the cdc target captures from every registered cluster, and how long it is kept. */
   /** Outgoing connections to addresses people type in (cluster servers at registration, notification webhooks). */
   network: Obj({
     /**
@@ -106,6 +105,7 @@ export const ConfigSchema = Obj({
      */
     allowedTargets: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { default: [] }),
   }),
+  /** Change history: what the cdc target captures from every registered cluster, and how long it is kept. */
   cdc: Obj({
     port: Port(8001),
     /**
@@ -137,7 +137,13 @@ export const ConfigSchema = Obj({
     /** Changes written per transaction at most, and how long a change may wait for its batch. */
     batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
     flushMilliseconds: Type.Integer({ minimum: 1, maximum: 60_000, default: 200 }),
-  }),
+    /**
+     * ConfigMap data keys whose values are stored only as keyed hashes, like
+     * every Secret value: names with `*` for anything, e.g. ["*.pem", "*password*"].
+     */
+    redactConfigMapKeys: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+      default: [],
+    }),
   inspector: Obj({
     port: Port(8002),
     /** Formats each finished run's report is also written in to object storage (reports/<cluster>/<run>.<format>); none by default. */

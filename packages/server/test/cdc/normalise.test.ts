@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiResource } from '@kubeops/contracts';
 import { loadConfig } from '../../src/core/config.js';
 import { applyPatch, diffJson } from '../../src/cdc/json-patch.js';
-import { changedManagers, normalise } from '../../src/cdc/normalise.js';
+import { changedManagers, keyMatcher, normalise, SecretHasher } from '../../src/cdc/normalise.js';
 import { selectResources } from '../../src/cdc/resource-selection.js';
 
 const resource = (group: string, name: string, extra: Partial<ApiResource> = {}): ApiResource => ({
@@ -84,6 +84,32 @@ describe('normalising and diffing versions', () => {
     expect(managers.map((m) => m.manager)).toEqual(['kubelet']);
     expect(node.metadata.managedFields).toHaveLength(1);
     expect(node.status.conditions[0]!.lastHeartbeatTime).toBe('x');
+  });
+
+  it('hashes the ConfigMap keys the redaction rules name, and only those', () => {
+    const hasher = new SecretHasher(Buffer.alloc(32, 7));
+    const matches = keyMatcher(['*.pem', '*password*'])!;
+    const cm = (pem: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'app', namespace: 'ns' },
+      data: { 'tls.pem': pem, 'db-password-file': 'hunter2', level: 'info' },
+      binaryData: { 'ca.pem': Buffer.from('ca').toString('base64') },
+    });
+    const { body } = normalise('c', cm('-----BEGIN'), undefined, { hasher, matches });
+    const data = body.data as Record<string, string>;
+    expect(data.level).toBe('info');
+    expect(data['tls.pem']).toMatch(/^hmac-sha256:/);
+    expect(data['db-password-file']).toMatch(/^hmac-sha256:/);
+    expect((body.binaryData as Record<string, string>)['ca.pem']).toMatch(/^hmac-sha256:/);
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+    // The same value hashes the same, a different one differently: changes still show.
+    const again = normalise('c', cm('-----BEGIN'), undefined, { hasher, matches }).body.data;
+    const other = normalise('c', cm('-----OTHER'), undefined, { hasher, matches }).body.data;
+    expect((again as Record<string, string>)['tls.pem']).toBe(data['tls.pem']);
+    expect((other as Record<string, string>)['tls.pem']).not.toBe(data['tls.pem']);
+    expect(keyMatcher([])).toBeUndefined();
+    expect(keyMatcher(['a.b'])!('aXb')).toBe(false);
   });
 
   it('names only the managers whose entry changed', () => {
