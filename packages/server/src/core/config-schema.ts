@@ -144,6 +144,7 @@ export const ConfigSchema = Obj({
     redactConfigMapKeys: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
       default: [],
     }),
+  }),
   inspector: Obj({
     port: Port(8002),
     /** Formats each finished run's report is also written in to object storage (reports/<cluster>/<run>.<format>); none by default. */
