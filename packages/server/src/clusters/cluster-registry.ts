@@ -306,7 +306,11 @@ export class ClusterRegistry {
       );
     const endpoint = { ...(JSON.parse(stored) as ClusterEndpoint), name: row.name };
     await this.recordWarnings(row, connectionWarningCodes(endpoint));
-    return new KubeClient(endpoint);
+    // Every later connection is held to the same rule as the registration check: a
+    // name that resolved to a public address then may resolve to the metadata
+    // service now (DNS rebinding), and watches run with the stored credentials.
+    this.egress.checkUrl(endpoint.server);
+    return new KubeClient({ ...endpoint, lookup: this.egress.lookup });
   }
 
   /** Rows registered before warnings were kept learn theirs from the credentials on first connect. */

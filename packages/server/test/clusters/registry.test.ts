@@ -8,6 +8,7 @@ import {
   deleteNamespace,
 } from '../../../../test/support/cluster.js';
 import { ClusterRegistry } from '../../src/clusters/cluster-registry.js';
+import { EgressGuard } from '../../src/core/egress-guard.js';
 import type { KubeOpsError } from '../../src/core/errors.js';
 import { buildApp } from '../../src/http/app.js';
 import {
@@ -388,6 +389,29 @@ describe('cluster registry', () => {
         .statusCode,
     ).toBe(404);
   }, 30_000);
+
+  it('holds a registered cluster to the egress rules on every connection, not only at registration', async () => {
+    // The same stored cluster, read by a replica that does not allow loopback targets.
+    const strict = new ClusterRegistry(
+      env.ctx.db,
+      env.ctx.secrets,
+      undefined,
+      new EgressGuard({ allowedTargets: [] }),
+    );
+    try {
+      const [cluster] = await strict.list();
+      const refused = await strict
+        .connect(cluster!.name)
+        .then((handle) => handle.client.request({ path: '/version' }))
+        .then(
+          () => undefined,
+          (error: unknown) => error as KubeOpsError,
+        );
+      expect(refused?.message ?? '').toMatch(/127\.0\.0\.1 \(loopback\) are refused/);
+    } finally {
+      strict.close();
+    }
+  });
 
   it('refuses the in-cluster source outside a pod, and with no service account mounted, naming why', async () => {
     const host = process.env.KUBERNETES_SERVICE_HOST;
