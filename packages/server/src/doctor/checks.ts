@@ -10,6 +10,7 @@ import type { Database } from '../store/database.js';
 import { pendingMigrations } from '../store/migrate.js';
 import { MIGRATIONS } from '../store/migrations/index.js';
 import { isEmbedded, openDatabase } from '../store/open.js';
+import { EgressGuard } from '../core/egress-guard.js';
 
 /** What `kubeops doctor` found about one configured part. */
 export interface CheckResult {
@@ -138,6 +139,7 @@ async function clusterChecks(db: Database, config: Config): Promise<CheckResult[
     db,
     new SecretBox(db, loadKeyring(config)),
     config.clusters.serviceAccountDir,
+    new EgressGuard(config.network),
   );
   try {
     const clusters = await registry.list();
