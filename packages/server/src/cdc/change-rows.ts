@@ -35,7 +35,8 @@ export interface ChangeRow {
 
 /**
  * Columns of a change plus the KubeOps audit entry that caused it, if any:
- * the successful kube write on the same object closest in time (within 30 s)
+ * the successful kube write on the same object (or an apply listing it)
+ * closest in time (within 30 s)
  * when KubeOps's field manager wrote this version, or when it is a delete
  * (which leaves no managedFields). Matched when read, because the audit
  * entry is written as the response is sent, which may be after the watch
@@ -51,8 +52,11 @@ export const changeColumns = (alias: string) => `
 export const auditJoin = (alias: string) => `
   LEFT JOIN LATERAL (
     SELECT l.id::text AS id, l.actor, l.action, l.request_id FROM audit_log l
-    WHERE l.cluster = ${alias}.cluster AND l.kind = ${alias}.kind AND l.name = ${alias}.name
-      AND coalesce(l.namespace, '') = ${alias}.namespace AND l.result = 'success' AND starts_with(l.action, 'kube.')
+    WHERE l.cluster = ${alias}.cluster AND l.result = 'success' AND starts_with(l.action, 'kube.')
+      AND ((l.kind = ${alias}.kind AND l.name = ${alias}.name AND coalesce(l.namespace, '') = ${alias}.namespace)
+        -- An apply names its objects in the documents it reports, not in the entry's target.
+        OR (l.action = 'kube.apply' AND l.details->'documents' @> jsonb_build_array(
+          jsonb_build_object('kind', ${alias}.kind, 'name', ${alias}.name, 'ok', true))))
       AND coalesce(l.details->>'dryRun', 'false') <> 'true'
       AND l.time BETWEEN ${alias}.observed_at - interval '30 seconds' AND ${alias}.observed_at + interval '30 seconds'
       AND (${alias}.type = 'deleted' OR ${alias}.field_managers @> '[{"manager": "${FIELD_MANAGER}"}]'::jsonb)

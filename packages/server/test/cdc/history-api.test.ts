@@ -111,6 +111,24 @@ describe('change history through the API (api and cdc in one process)', () => {
     expect(asOf.json().object.data).toEqual({ level: 'info' });
   });
 
+  it('names the KubeOps user of an apply, which lists its objects in the audit entry', async () => {
+    const apply = await app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters/local/apply',
+      headers: editor,
+      payload: {
+        namespace: mine,
+        manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: "1"\n',
+      },
+    });
+    expect(apply.statusCode).toBe(200);
+    const created = await waitFor('the applied ConfigMap in the history', async () => {
+      const items = ((await historyOf(mine, 'applied')).json() as ChangePage).items ?? [];
+      return items.find((c) => c.type === 'created' && c.kubeops);
+    });
+    expect(created.kubeops).toMatchObject({ user: 'hist-editor', action: 'kube.apply' });
+  });
+
   it('shows a user only the history of what they may get now', async () => {
     await waitFor('the other namespace in the history', async () => {
       const res = await historyOf(other, 'settings', editor);
@@ -137,6 +155,7 @@ describe('change history through the API (api and cdc in one process)', () => {
         viewer,
       );
       expect((byActor.json() as ChangePage).items.map((c) => [c.name, c.type])).toEqual([
+        ['applied', 'created'],
         ['settings', 'updated'],
       ]);
     }
