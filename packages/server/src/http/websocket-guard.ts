@@ -138,6 +138,18 @@ export function registerWebSocketGuard(app: FastifyInstance, ctx: ServerContext)
       );
   });
 
+  // A replayed refresh token revokes the whole session family where it was seen;
+  // the sockets of that session on other replicas must end now, not at their next check.
+  app.addHook('onError', async (request, _reply, error) => {
+    if (!(error instanceof KubeOpsError) || error.code !== 'refresh_token_reused') return;
+    const userId = error.details?.userId;
+    await access
+      .publish({ userId: typeof userId === 'string' ? userId : null, reason: error.code })
+      .catch((failure: unknown) =>
+        request.log.error({ err: failure }, 'could not publish the access change'),
+      );
+  });
+
   return { tickets, access };
 }
 

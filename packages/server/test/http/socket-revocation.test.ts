@@ -176,6 +176,37 @@ describe('sockets end with the access that opened them, on every replica', () =>
     ).rejects.toThrow(/403/);
   });
 
+  it('a replayed refresh token ends the session and its sockets on the other replica within 2 s', async () => {
+    const username = `socket-${randomBytes(4).toString('hex')}`;
+    const password = 'socket-user-password';
+    const user = await call(a, 'POST', '/api/v1/users', admin, { username, password });
+    await call(a, 'POST', '/api/v1/role-bindings', admin, {
+      role: 'viewer',
+      subjectKind: 'user',
+      subject: user.id,
+    });
+    const login = await fetch(`${a.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('kubeops_refresh='))!;
+    const refresh = () =>
+      fetch(`${a.base}/api/v1/auth/refresh`, { method: 'POST', headers: { cookie } });
+    const socket = await openSocket(await socketUrl(b.base, '/api/v1/ws', accessToken));
+    expect((await refresh()).status).toBe(200);
+    const end = closedWithin(socket, 2000);
+    // The same (now rotated) refresh token again: someone else holds a copy.
+    const replay = await refresh();
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { code: string }).code).toBe('refresh_token_reused');
+    expect(await end).toMatchObject({ code: 4401 });
+  });
+
   it('ends a socket when its session does, even with no revocation', async () => {
     const user = await newUser();
     const socket = await openSocket(await socketUrl(b.base, '/api/v1/ws', user.token));
