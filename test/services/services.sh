@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Starts or stops the services KubeOps tests use: PostgreSQL, Redis and NATS
+# Starts or stops the services KubeOps tests use: PostgreSQL and NATS
 # with JetStream, from Debian packages, on non-default loopback ports.
-#   services.sh up [postgres|redis|nats]...    (all when none named)
-#   services.sh down [postgres|redis|nats]...
-# `up` writes $KUBEOPS_STATE/services.env with DATABASE_URL, REDIS_URL, NATS_URL
+#   services.sh up [postgres|nats]...    (all when none named)
+#   services.sh down [postgres|nats]...
+# `up` writes $KUBEOPS_STATE/services.env with DATABASE_URL, NATS_URL
 # and STARTED (the services this call started, so a test run stops only those).
 set -euo pipefail
 LOG_TAG=services
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 PG_PORT="${KUBEOPS_TEST_PG_PORT:-55432}"
-REDIS_PORT="${KUBEOPS_TEST_REDIS_PORT:-56379}"
 NATS_PORT="${KUBEOPS_TEST_NATS_PORT:-54222}"
 NATS_MONITOR_PORT="${KUBEOPS_TEST_NATS_MONITOR_PORT:-58222}"
 dir="$state/services"
@@ -95,20 +94,6 @@ postgres_down() {
     as_pg "$bin/pg_ctl" -D "$(pg_data)" -m fast stop >/dev/null 2>&1 && log "postgres: stopped" || true
 }
 
-redis_up() {
-  ensure_packages redis-server redis-server
-  mkdir -p "$dir/redis"
-  pid_alive "$dir/redis/redis.pid" && return 0
-  started+=(redis)
-  log "redis: starting on 127.0.0.1:$REDIS_PORT"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir/redis" --daemonize yes \
-    --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save '' --appendonly no
-  wait_for 20 redis redis-cli -p "$REDIS_PORT" ping
-}
-redis_down() {
-  stop_pid "$dir/redis/redis.pid" && log "redis: stopped" || true
-}
-
 nats_up() {
   ensure_packages nats-server nats-server
   mkdir -p "$dir/nats"
@@ -128,18 +113,17 @@ write_env() { # write_env <started services>
 STARTED=$*
 DATABASE_URL=postgres://kubeops@127.0.0.1:$PG_PORT/kubeops
 DATABASE_CA_FILE=$(pg_tls)/ca.crt
-REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 NATS_URL=nats://127.0.0.1:$NATS_PORT
 ENV
 }
 
 action="${1:-}"; shift || true
-names=("$@"); [ ${#names[@]} -gt 0 ] || names=(postgres redis nats)
+names=("$@"); [ ${#names[@]} -gt 0 ] || names=(postgres nats)
 case "$action" in
   up)
     started=() # each <name>_up adds its name when it had to start the service
     for n in "${names[@]}"; do "${n}_up"; done
     write_env "${started[@]}"; echo "$state/services.env" ;;
   down) for n in "${names[@]}"; do "${n}_down"; done ;;
-  *) die "usage: services.sh up|down [postgres|redis|nats]..." ;;
+  *) die "usage: services.sh up|down [postgres|nats]..." ;;
 esac

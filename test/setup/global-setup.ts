@@ -4,14 +4,14 @@ import { resolve } from 'node:path';
 
 /**
  * Starts the real parts every integration test stands on, once per test run:
- * PostgreSQL, Redis and NATS (test/services) and the local Kubernetes cluster
+ * PostgreSQL and NATS (test/services) and the local Kubernetes cluster
  * (test/cluster). A cluster or service that is already running is reused and
  * left running; what this run started, it stops at the end unless
  * KUBEOPS_KEEP_TEST_ENV=1.
  *
  * Tests find them through environment variables:
  *   KUBEOPS_TEST_DATABASE_URL (KUBEOPS_TEST_DATABASE_CA_FILE: the CA of its TLS
- *   certificate, for sslmode=verify-full), KUBEOPS_TEST_REDIS_URL, KUBEOPS_TEST_NATS_URL,
+ *   certificate, for sslmode=verify-full), KUBEOPS_TEST_NATS_URL,
  *   KUBEOPS_TEST_KUBECONFIG (cluster admin, client certificate),
  *   KUBEOPS_TEST_SERVER, KUBEOPS_TEST_CA_FILE, KUBEOPS_TEST_ADMIN_TOKEN (an
  *   admin bearer token), KUBEOPS_TEST_CLUSTER_DIR, KUBEOPS_TEST_FILES_DIR (the
@@ -53,7 +53,6 @@ export default function setup(): () => void {
   const services = readEnvFile(run('test/services/services.sh', ['up']));
   process.env.KUBEOPS_TEST_DATABASE_URL = services.DATABASE_URL;
   process.env.KUBEOPS_TEST_DATABASE_CA_FILE = services.DATABASE_CA_FILE;
-  process.env.KUBEOPS_TEST_REDIS_URL = services.REDIS_URL;
   process.env.KUBEOPS_TEST_NATS_URL = services.NATS_URL;
   const startedServices = (services.STARTED ?? '').split(' ').filter(Boolean);
   if (!keep && startedServices.length > 0) {

@@ -10,7 +10,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 packages=(
   postgresql         # test/services: the database
-  redis-server       # test/services
   nats-server        # test/services: the bus (JetStream)
   openjdk-17-jre-headless # test/services/kafka.sh: runs the Kafka broker
   maven              # test/services/kafka.sh: fetches the Kafka jars from Maven Central
