@@ -155,6 +155,8 @@ export const ConfigSchema = Obj({
   }),
   database: Obj({
     url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** The password for database.url's user when the URL holds none; it need not be URL-encoded. */
+    password: Type.Optional(Type.String({ minLength: 1 })),
     /** Schema for KubeOps tables (default: the connection's search_path, usually public). */
     schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
     poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
