@@ -26,6 +26,7 @@ export const REDACTED_PATHS = [
   '*.adminPassword',
   'config.encryption',
   'config.database.url',
+  'config.database.password',
   'config.oidc.clientSecret',
   'config.auth.adminPassword',
   '*.secretAccessKey',
