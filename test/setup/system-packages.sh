@@ -11,6 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 packages=(
   postgresql         # test/services: the database
   nats-server        # test/services: the bus (JetStream)
+  haproxy            # test/support/scale-layout.ts: the load balancer in front of the api replicas
   openjdk-17-jre-headless # test/services/kafka.sh: runs the Kafka broker
   maven              # test/services/kafka.sh: fetches the Kafka jars from Maven Central
   victoria-metrics   # test/support/victoria-metrics.sh: metric history

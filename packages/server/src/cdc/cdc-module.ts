@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerContext } from '../context.js';
 import { runsTarget } from '../core/config.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
+import { subscribeClusterChanges } from '../clusters/cluster-events.js';
 import type { TargetComponent } from '../targets.js';
 import { ChangePublisher } from './change-publisher.js';
 import { ChangeWriter } from './change-writer.js';
@@ -24,6 +25,7 @@ export class ChangeCapture {
   readonly publisher: ChangePublisher;
   readonly clusters = new Map<string, ClusterCapture>();
   private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
   private stopped = false;
 
   constructor(
@@ -57,6 +59,12 @@ export class ChangeCapture {
     );
     await this.retention();
     this.publisher.start();
+    // A removed or re-keyed cluster's connection is closed on every replica: stop its
+    // capture now, and the next scan captures it again over its new connection (if any).
+    this.unsubscribe = subscribeClusterChanges(this.ctx.bus, this.ctx.logger, async (change) => {
+      this.clusters.get(change.name)?.stop();
+      this.clusters.delete(change.name);
+    });
     await this.scanClusters();
     this.timers.push(setInterval(() => void this.scanClusters(), CLUSTER_SCAN_MS));
     this.timers.push(setInterval(() => void this.retention(), RETENTION_MS));
@@ -121,6 +129,7 @@ export class ChangeCapture {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     for (const t of this.timers) clearInterval(t);
     for (const capture of this.clusters.values()) capture.stop();
     this.clusters.clear();

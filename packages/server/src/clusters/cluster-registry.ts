@@ -264,17 +264,22 @@ export class ClusterRegistry {
     return this.toCluster(updated, answer);
   }
 
-  async remove(name: string): Promise<void> {
+  /** Removes the cluster; returns its id, for telling the other replicas. */
+  async remove(name: string): Promise<string> {
     const row = await this.row(name);
     await this.db.transaction(async (tx) => {
       await tx.query('DELETE FROM clusters WHERE id = $1', [row.id]);
       await this.secrets.deletePrefix(`clusters/${row.id}/`, tx);
     });
     this.forget(row.id);
+    return row.id;
   }
 
-  /** Closes and drops a cached connection, so the next use connects afresh. */
-  private forget(id: string): void {
+  /**
+   * Closes and drops a cached connection, so the next use connects afresh
+   * (also when another replica removed or re-keyed the cluster).
+   */
+  forget(id: string): void {
     const connection = this.connections.get(id);
     this.connections.delete(id);
     connection?.client.then(

@@ -14,6 +14,7 @@ import type { ServerContext } from '../context.js';
 import { requirePermission } from '../auth/authorizer.js';
 import { kubeModuleOf } from '../kube/kube-module.js';
 import { contextsOf, parseKubeconfig } from './kubeconfig.js';
+import { publishClusterChange, type ClusterChange } from './cluster-events.js';
 import { errorResponses } from '../http/error-responses.js';
 
 const errors = errorResponses(400, 401, 403, 404, 409, 422);
@@ -25,6 +26,14 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
   const { registry, clusters } = kubeModuleOf(ctx);
   const read = requirePermission('clusters:read');
   const write = requirePermission('clusters:write');
+  // The change is stored; a replica that misses the event still reads the registry on its next connect.
+  const announce = (change: ClusterChange) =>
+    publishClusterChange(ctx.bus, change).catch((error: unknown) =>
+      ctx.logger.error(
+        { err: error, cluster: change.name },
+        'could not publish the cluster change',
+      ),
+    );
 
   api.get(
     '/api/v1/clusters',
@@ -120,6 +129,7 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
       const updated = await registry.replaceConnection(name, request.body);
       request.audit.details.warnings = updated.warnings.map((w) => w.code);
       await clusters.drop(name);
+      await announce({ id: updated.id, name, reason: 'reconnected' });
       return updated;
     },
   );
@@ -137,8 +147,9 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
         cluster: request.params.cluster,
         name: request.params.cluster,
       };
-      await registry.remove(request.params.cluster);
+      const id = await registry.remove(request.params.cluster);
       await clusters.drop(request.params.cluster);
+      await announce({ id, name: request.params.cluster, reason: 'removed' });
       return { ok: true as const };
     },
   );

@@ -1,5 +1,6 @@
 import type { ServerContext } from '../context.js';
 import { ClusterRegistry } from '../clusters/cluster-registry.js';
+import { subscribeClusterChanges } from '../clusters/cluster-events.js';
 import { EgressGuard } from '../core/egress-guard.js';
 import { LiveClusters } from './live-clusters.js';
 
@@ -24,6 +25,12 @@ export function kubeModuleOf(ctx: ServerContext): KubeModule {
     const clusters = new LiveClusters(registry, (principal, cluster) =>
       ctx.impersonation(principal, cluster),
     );
+    // What another replica removed or re-keyed, this one stops serving from its caches.
+    const unsubscribe = subscribeClusterChanges(ctx.bus, ctx.logger, async (change) => {
+      registry.forget(change.id);
+      await clusters.drop(change.name);
+      ctx.logger.info({ cluster: change.name, reason: change.reason }, 'cluster changed');
+    });
     let closed = false;
     const built: KubeModule = {
       registry,
@@ -31,6 +38,7 @@ export function kubeModuleOf(ctx: ServerContext): KubeModule {
       async close() {
         if (closed) return;
         closed = true;
+        unsubscribe();
         await clusters.close();
         registry.close();
       },
