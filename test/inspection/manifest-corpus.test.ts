@@ -14,24 +14,32 @@ async function golden() {
 }
 
 describe('planted faults in manifests', () => {
-  it('the golden workload produces no finding', async () => {
-    const result = runInspection({
-      objects: await golden(),
-      now: NOW,
-      source: 'manifests',
-      options: OPTIONS,
-    });
-    expect(result.findings.map((f) => `${f.ruleId} ${f.resource.kind}/${f.resource.name}`)).toEqual(
-      [],
-    );
-  });
+  it.each(['default', 'strict'] as const)(
+    'the golden workload produces no finding (%s profile)',
+    async (profile) => {
+      const result = runInspection({
+        objects: await golden(),
+        now: NOW,
+        source: 'manifests',
+        options: { ...OPTIONS, profile },
+      });
+      expect(
+        result.findings.map((f) => `${f.ruleId} ${f.resource.kind}/${f.resource.name}`),
+      ).toEqual([]);
+    },
+  );
 
   it('finds the planted faults with high recall and precision', async () => {
     const outcomes = [];
     for (const planted of PLANTED_MANIFEST_CASES) {
       const objects = structuredClone(await golden());
       planted.mutate(objects);
-      const result = runInspection({ objects, now: NOW, source: 'manifests', options: OPTIONS });
+      const result = runInspection({
+        objects,
+        now: NOW,
+        source: 'manifests',
+        options: { ...OPTIONS, profile: planted.profile ?? 'default' },
+      });
       outcomes.push(scoreCase(planted.id, planted.expect, result.findings));
     }
     const score = scoreCorpus(outcomes);

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@kubeops/inspect';
+import type { KubeObject, Profile } from '@kubeops/inspect';
 
 /**
  * Planted faults in manifests: each case takes the clean golden workload
@@ -17,6 +17,8 @@ export interface PlantedCase {
   id: string;
   mutate(objects: KubeObject[]): void;
   expect: ExpectedFinding[];
+  /** The rule profile that reports the fault (house-style checks are `strict` only). */
+  profile?: Profile;
 }
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -142,7 +144,10 @@ export const PLANTED_MANIFEST_CASES: PlantedCase[] = [
   },
   {
     id: 'latest tag',
-    mutate: (o) => (container(o).image = 'registry.example.com/shop/web:latest'),
+    mutate: (o) => {
+      container(o).image = 'registry.example.com/shop/web:latest';
+      container(o).imagePullPolicy = 'IfNotPresent';
+    },
     // A moving tag pulled only when absent lets nodes run different images.
     expect: [web('image-tag-latest'), web('image-pull-policy')],
   },
@@ -150,6 +155,7 @@ export const PLANTED_MANIFEST_CASES: PlantedCase[] = [
     id: 'tag without digest',
     mutate: (o) => (container(o).image = 'registry.example.com/shop/web:1.4.2'),
     expect: [web('image-not-pinned')],
+    profile: 'strict',
   },
   {
     id: 'no resource requests',
@@ -198,6 +204,7 @@ export const PLANTED_MANIFEST_CASES: PlantedCase[] = [
     id: 'no recommended labels',
     mutate: (o) => (deployment(o).metadata.labels = { app: 'web' }),
     expect: [web('labels-recommended')],
+    profile: 'strict',
   },
   {
     id: 'Service selecting nothing',

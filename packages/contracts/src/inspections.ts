@@ -17,6 +17,11 @@ export const CATEGORIES = [
   'anomaly',
   'logs',
 ] as const;
+/**
+ * Rule profiles, least opinionated first; each includes the ones before it.
+ * `default` reports defects; `strict` adds checks of house style.
+ */
+export const PROFILES = ['default', 'strict'] as const;
 const FINDING_STATUSES = ['new', 'open', 'resolved', 'regressed'] as const;
 
 type Literals<T extends readonly string[]> = T extends readonly [
@@ -32,6 +37,8 @@ export const Severity = literals(SEVERITIES);
 export type Severity = Static<typeof Severity>;
 export const Category = literals(CATEGORIES);
 export type Category = Static<typeof Category>;
+export const Profile = literals(PROFILES);
+export type Profile = Static<typeof Profile>;
 export const FindingStatus = literals(FINDING_STATUSES);
 export type FindingStatus = Static<typeof FindingStatus>;
 

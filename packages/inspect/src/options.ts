@@ -1,6 +1,16 @@
-import type { AnomalyOptions, InspectOptions, PriceSheet, RightSizingOptions } from './snapshot.js';
+import { PROFILES } from '@kubeops/contracts';
+import type {
+  AnomalyOptions,
+  InspectOptions,
+  PriceSheet,
+  Profile,
+  RightSizingOptions,
+} from './snapshot.js';
+
+export { PROFILES };
 
 export interface ResolvedOptions {
+  profile: Profile;
   systemNamespaces: string[];
   productionNamespaces: string[];
   productionLabels: Record<string, string>;
@@ -53,7 +63,12 @@ export const DEFAULT_ANOMALY: AnomalyOptions = {
 export function resolveOptions(options: InspectOptions = {}): ResolvedOptions {
   const explicit =
     options.productionNamespaces !== undefined || options.productionLabels !== undefined;
+  const profile = options.profile ?? 'default';
+  if (!PROFILES.includes(profile)) {
+    throw new RangeError(`profile must be one of ${PROFILES.join(', ')}`);
+  }
   return {
+    profile,
     systemNamespaces: options.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES,
     productionNamespaces:
       options.productionNamespaces ?? (explicit ? [] : DEFAULT_PRODUCTION_NAMESPACES),

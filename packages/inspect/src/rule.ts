@@ -8,9 +8,9 @@ import {
 } from './finding.js';
 import { globMatch } from './glob.js';
 import { labelsOf, nameOf, str, num } from './kube/fields.js';
-import type { ResolvedOptions } from './options.js';
 import type { SnapshotIndex } from './snapshot-index.js';
-import type { KubeObject } from './snapshot.js';
+import { PROFILES, type ResolvedOptions } from './options.js';
+import type { KubeObject, Profile } from './snapshot.js';
 
 /** What a rule reports; the runner adds the rule id, category and fingerprint. */
 export interface FindingDraft {
@@ -39,7 +39,17 @@ export interface Rule {
   defaultSeverity: Severity;
   title: string;
   description: string;
+  /**
+   * The least opinionated profile the rule belongs to; `default` when unset.
+   * Checks of house style rather than defects belong to `strict`.
+   */
+  profile?: Profile;
   check(context: RuleContext): FindingDraft[];
+}
+
+/** Whether `rule` runs under `profile` (every profile includes the less opinionated ones). */
+export function inProfile(rule: Rule, profile: Profile): boolean {
+  return PROFILES.indexOf(rule.profile ?? 'default') <= PROFILES.indexOf(profile);
 }
 
 export function createContext(index: SnapshotIndex, options: ResolvedOptions): RuleContext {

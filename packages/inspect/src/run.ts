@@ -12,14 +12,18 @@ import { globMatch } from './glob.js';
 import { groupOf, refOf } from './kube/fields.js';
 import { hashParts } from './hash.js';
 import { resolveOptions } from './options.js';
-import { createContext, type FindingDraft, type Rule } from './rule.js';
+import { createContext, inProfile, type FindingDraft, type Rule } from './rule.js';
 import { ALL_RULES } from './rules/index.js';
 import { SnapshotIndex } from './snapshot-index.js';
-import type { KubeObject, Snapshot } from './snapshot.js';
+import type { KubeObject, Profile, Snapshot } from './snapshot.js';
 import { summarize, type Summary } from './summary.js';
 
 export interface InspectionOptions {
-  /** Rule ids (globs allowed) to run, or rule objects; all built-in rules by default. */
+  /**
+   * Rule ids (globs allowed) to run, or rule objects; by default every
+   * built-in rule of the snapshot's profile. A rule named by its exact id
+   * runs whatever the profile; a glob selects within the profile.
+   */
   rules?: Array<string | Rule>;
   exemptions?: Exemption[];
   /** Findings below this severity are left out of the result. */
@@ -74,12 +78,16 @@ function fingerprintFor(ruleId: string, ref: ResourceRef, detail: string | undef
   ]);
 }
 
-function selectRules(selection: Array<string | Rule> | undefined): Rule[] {
-  if (!selection) return ALL_RULES;
+function selectRules(selection: Array<string | Rule> | undefined, profile: Profile): Rule[] {
+  const profiled = ALL_RULES.filter((r) => inProfile(r, profile));
+  if (!selection) return profiled;
   const out: Rule[] = [];
   for (const entry of selection) {
     if (typeof entry !== 'string') out.push(entry);
-    else out.push(...ALL_RULES.filter((r) => globMatch(entry, r.id)));
+    else {
+      const exact = ALL_RULES.find((r) => r.id === entry);
+      out.push(...(exact ? [exact] : profiled.filter((r) => globMatch(entry, r.id))));
+    }
   }
   return [...new Set(out)];
 }
@@ -132,9 +140,10 @@ export function runInspection(
     throw new RangeError(`minSeverity must be one of ${SEVERITIES.join(', ')}`);
   }
   const index = new SnapshotIndex(snapshot);
-  const context = createContext(index, resolveOptions(snapshot.options));
+  const resolved = resolveOptions(snapshot.options);
+  const context = createContext(index, resolved);
   const exemptions = new ExemptionMatcher(options.exemptions ?? [], index);
-  const rules = selectRules(options.rules);
+  const rules = selectRules(options.rules, resolved.profile);
   const changes = new ChangeLog(snapshot.changes ?? [], index);
 
   const findings: Finding[] = [];

@@ -1,3 +1,5 @@
+import type { Profile } from '@kubeops/contracts';
+
 /**
  * The input of an inspection: everything the rules may look at, gathered by
  * the caller (the server from a live cluster, the CLI from manifests). The
@@ -98,7 +100,16 @@ export interface PriceSheet {
   hoursPerMonth: number;
 }
 
+// The vocabulary is the API's, like severities and categories.
+export type { Profile };
+
 export interface InspectOptions {
+  /**
+   * Which set of rules runs: `default` reports defects; `strict` adds the
+   * opinionated checks (recommended labels, digests, pull policy Always,
+   * priority classes...) that are a matter of house style.
+   */
+  profile?: Profile;
   /** Namespaces treated as production (globs allowed). */
   productionNamespaces?: string[];
   /** Objects (or their namespace) carrying all of these labels are treated as production. */

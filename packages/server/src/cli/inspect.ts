@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { SEVERITIES, type Severity } from '@kubeops/inspect';
+import { PROFILES, type Profile } from '@kubeops/contracts';
+import { SEVERITIES, type InspectOptions, type Severity } from '@kubeops/inspect';
 import { KubeOpsError } from '../core/errors.js';
 import { OUTPUT_FORMATS, formatReport, type OutputFormat } from '../inspector/formats/index.js';
 import { inspectSource, type InspectionSource } from '../inspector/inspect-source.js';
@@ -18,6 +19,7 @@ export interface InspectFlags {
   minSeverity?: Severity;
   failOn?: Severity;
   rules?: string;
+  profile?: Profile;
   productionNamespaces?: string;
 }
 
@@ -58,12 +60,16 @@ export async function runInspectCommand(flags: InspectFlags, io: CliStreams): Pr
           namespace: flags.namespace,
         };
     const productionNamespaces = list(flags.productionNamespaces);
+    const options: InspectOptions = {
+      ...(productionNamespaces ? { productionNamespaces } : {}),
+      ...(flags.profile ? { profile: flags.profile } : {}),
+    };
     const outcome = await inspectSource({
       source,
       rules: list(flags.rules),
       minSeverity: flags.minSeverity,
       failOn: flags.failOn,
-      options: productionNamespaces ? { productionNamespaces } : undefined,
+      options: Object.keys(options).length > 0 ? options : undefined,
     });
     const text = formatReport(outcome.report, flags.output);
     if (flags.outputFile) await writeFile(flags.outputFile, text);
@@ -113,7 +119,18 @@ export function inspectCommand(): Command {
         `exit ${EXIT.failed} when a finding at or above this severity exists (CI gate)`,
       ),
     )
-    .option('--rules <ids>', 'comma-separated rule ids or globs to run (default: all)')
+    .option(
+      '--rules <ids>',
+      "comma-separated rule ids or globs to run (default: all of the profile's rules)",
+    )
+    .addOption(
+      new Option(
+        '--profile <name>',
+        'rule profile: default reports defects; strict adds house-style checks (labels, digests, pull policy Always, priority classes)',
+      )
+        .choices(PROFILES as readonly string[] as string[])
+        .default('default'),
+    )
     .option(
       '--production-namespaces <globs>',
       'comma-separated namespaces treated as production (stricter availability rules)',

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Profile } from '@kubeops/contracts';
 import { AiSettingsSchema } from '../providers/ai/settings.js';
 import { MetricsSettingsSchema } from '../providers/metrics/settings.js';
 import { StorageSettingsSchema } from '../providers/storage/settings.js';
@@ -152,6 +153,8 @@ export const ConfigSchema = Obj({
       uniqueItems: true,
       default: [],
     }),
+    /** Rule profile of scheduled and on-demand runs: `default` reports defects, `strict` adds house-style checks. */
+    profile: Type.Union(Profile.anyOf, { default: 'default' }),
   }),
   database: Obj({
     url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),

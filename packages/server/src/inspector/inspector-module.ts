@@ -47,6 +47,7 @@ export function inspectorOf(ctx: ServerContext, connections?: ClusterConnections
       publicUrl: ctx.config.http.publicUrl,
       explain: explainerOf(ctx),
       metrics: containerMetricsOf(ctx.config.metrics),
+      options: { profile: ctx.config.inspector.profile },
       reports: ctx.config.inspector.reportFormats.length
         ? { store: ctx.objects, formats: ctx.config.inspector.reportFormats }
         : undefined,

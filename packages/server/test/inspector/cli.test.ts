@@ -174,6 +174,20 @@ describe('kubeops inspect on manifests', () => {
     expect(opened).toBe(closed);
   });
 
+  it('adds the house-style checks only with --profile strict', async () => {
+    const ruleIds = async (flags: Partial<InspectFlags>) => {
+      const { stdout } = await run({ manifests: ['-'], output: 'json', ...flags }, RENDERED);
+      return (JSON.parse(stdout) as { findings: Array<{ ruleId: string }> }).findings.map(
+        (f) => f.ruleId,
+      );
+    };
+    expect(await ruleIds({})).not.toContain('labels-recommended');
+    expect(await ruleIds({ profile: 'default' })).not.toContain('labels-recommended');
+    expect(await ruleIds({ profile: 'strict' })).toEqual(
+      expect.arrayContaining(['labels-recommended', 'priority-class-not-set']),
+    );
+  });
+
   it('names the file and line of a YAML syntax error and exits 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kubeops-inspect-'));
     const file = join(dir, 'broken.yaml');
@@ -233,5 +247,37 @@ describe('the kubeops program', () => {
     });
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).summary.total).toBeGreaterThan(0);
+  });
+
+  it('takes --profile and refuses a profile that does not exist', async () => {
+    const inspect = (profile: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        const child = execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(repo, 'packages/server/src/cli/main.ts'),
+            'inspect',
+            '-f',
+            '-',
+            '-o',
+            'json',
+            '--profile',
+            profile,
+          ],
+          { cwd: repo },
+          (error, stdout, stderr) =>
+            done({ code: error ? (error.code as number) : 0, stdout, stderr }),
+        );
+        child.stdin!.end(RENDERED);
+      });
+    const strict = await inspect('strict');
+    expect(strict.code).toBe(0);
+    const ids = (JSON.parse(strict.stdout) as { findings: Array<{ ruleId: string }> }).findings;
+    expect(ids.map((f) => f.ruleId)).toContain('labels-recommended');
+    const wrong = await inspect('lax');
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('default, strict');
   });
 });

@@ -42,6 +42,8 @@ export const imageNotPinned: Rule = {
   id: 'image-not-pinned',
   category: 'configuration',
   defaultSeverity: 'low',
+  // A fixed version tag is a reasonable choice; digests are house style.
+  profile: 'strict',
   title: 'Image is not pinned by digest',
   description: 'A tag can be moved to another image; only a digest guarantees which bytes run.',
   check(context) {
@@ -99,4 +101,48 @@ export const imagePullPolicy: Rule = {
   },
 };
 
-export const imageRules: Rule[] = [imageTagLatest, imageNotPinned, imagePullPolicy];
+/**
+ * kube-score's container-image-pull-policy: Always everywhere, so a node
+ * re-checks the registry (and its credentials) on each start. Opinionated: a
+ * pinned tag with IfNotPresent is fine, so only the strict profile asks.
+ */
+export const imagePullPolicyNotAlways: Rule = {
+  id: 'image-pull-policy-not-always',
+  category: 'configuration',
+  defaultSeverity: 'low',
+  profile: 'strict',
+  title: 'Pull policy is not Always',
+  description:
+    'With imagePullPolicy Always a node checks the registry on every start, so a pod only runs an image its pull credentials still grant.',
+  check(context) {
+    return perTemplateContainer(context, { init: true }, (workload, entry) => {
+      const image = imageOf(entry.container);
+      const policy = str(entry.container, 'imagePullPolicy');
+      // Mutable tags are image-pull-policy's finding; an unset policy on them defaults to Always.
+      if (policy === 'Always' || mutableTag(image) || image === '') return undefined;
+      return {
+        object: workload,
+        detail: entry.name,
+        message: `The ${containerLabel(workload, entry)} pulls "${image}" with imagePullPolicy ${policy ?? 'unset (IfNotPresent for a tagged image)'}.`,
+        evidence: [{ type: 'field', path: `${entry.path}.imagePullPolicy`, value: policy }],
+        remediation: {
+          summary: 'Set imagePullPolicy: Always.',
+          steps: [
+            'Registries answer a cached image with a cheap manifest check, so starts stay fast.',
+          ],
+          patch: {
+            type: 'strategic',
+            body: containerPatch(workload, entry, { imagePullPolicy: 'Always' }),
+          },
+        },
+      };
+    });
+  },
+};
+
+export const imageRules: Rule[] = [
+  imageTagLatest,
+  imageNotPinned,
+  imagePullPolicy,
+  imagePullPolicyNotAlways,
+];

@@ -17,6 +17,8 @@ export const recommendedLabels: Rule = {
   id: 'labels-recommended',
   category: 'configuration',
   defaultSeverity: 'low',
+  // House style: an object works the same without them.
+  profile: 'strict',
   title: 'Recommended labels are missing',
   description:
     'Workloads and Services should carry the app.kubernetes.io labels so that tools and people can group them by application.',
