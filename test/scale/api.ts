@@ -62,12 +62,19 @@ export async function registerTestCluster(base: string, token: string, name: str
   });
 }
 
+/** Which replica answered a socket's upgrade (the balancer's X-Served-By), by socket. */
+export const servedBy = new WeakMap<WebSocket, string>();
+
 /** Opens /api/v1/ws with a single-use ticket, as the console does. */
 export async function openLiveSocket(base: string, token: string): Promise<WebSocket> {
   const { ticket } = (await ok(base, 'POST', '/api/v1/ws-tickets', token)) as { ticket: string };
   const url = new URL('/api/v1/ws', base.replace(/^http/, 'ws'));
   url.searchParams.set('ticket', ticket);
   const socket = new WebSocket(url);
+  socket.once('upgrade', (response) => {
+    const by = response.headers['x-served-by'];
+    if (typeof by === 'string') servedBy.set(socket, by);
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('unexpected-response', (_request, response) =>

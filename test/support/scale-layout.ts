@@ -136,6 +136,8 @@ export function haproxyConfig(port: number, replicas: Array<{ name: string; port
     '  default_backend api',
     'backend api',
     '  balance roundrobin',
+    // Which replica answered (also on a WebSocket upgrade), so a test can kill that one.
+    '  http-response set-header X-Served-By %s',
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
     '  default-server inter 500ms fall 2 rise 2',
