@@ -233,7 +233,11 @@ export const PLANTED_MANIFEST_CASES: PlantedCase[] = [
   {
     id: 'HPA without its target',
     mutate: (o) => (find(o, 'HorizontalPodAutoscaler', 'web').spec.scaleTargetRef.name = 'web-v2'),
-    expect: [on('hpa-target-missing', 'HorizontalPodAutoscaler', 'web')],
+    // The Deployment leaves its replica count to the HPA, so unscaled it runs one pod.
+    expect: [
+      on('hpa-target-missing', 'HorizontalPodAutoscaler', 'web'),
+      web('workload-single-replica'),
+    ],
   },
   {
     id: 'NetworkPolicy selecting nothing',

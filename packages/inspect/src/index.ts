@@ -13,7 +13,9 @@ export type {
   PriceSheet,
   RightSizingOptions,
   AnomalyOptions,
+  Profile,
 } from './snapshot.js';
+export { PROFILES } from './options.js';
 export {
   CATEGORIES,
   SEVERITIES,
@@ -27,6 +29,7 @@ export {
   type ResourceRef,
 } from './finding.js';
 export type { Rule, RuleContext, FindingDraft } from './rule.js';
+export { inProfile } from './rule.js';
 export { ALL_RULES, ruleById } from './rules/index.js';
 export {
   runInspection,
@@ -75,3 +78,4 @@ export {
   InvalidManifestError,
   type ManifestOptions,
 } from './manifests.js';
+export { markNamespaceDefaulted, namespaceWasDefaulted } from './kube/defaulted.js';

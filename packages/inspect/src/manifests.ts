@@ -1,3 +1,4 @@
+import { markNamespaceDefaulted } from './kube/defaulted.js';
 import { isRecord } from './kube/fields.js';
 import type { InspectOptions, KubeObject, Snapshot } from './snapshot.js';
 
@@ -86,9 +87,12 @@ export function snapshotFromManifests(documents: unknown[], options: ManifestOpt
     }
     const { status: _status, ...declared } = document;
     const meta = { ...metadata };
-    if (!isClusterScoped(kind) && typeof meta.namespace !== 'string')
+    const object = { ...declared, apiVersion, kind, metadata: meta } as KubeObject;
+    if (!isClusterScoped(kind) && typeof meta.namespace !== 'string') {
       meta.namespace = options.namespace ?? 'default';
-    objects.push({ ...declared, apiVersion, kind, metadata: meta } as KubeObject);
+      markNamespaceDefaulted(object);
+    }
+    objects.push(object);
   };
   documents.forEach((document, i) => add(document, i));
   return {

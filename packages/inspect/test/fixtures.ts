@@ -39,12 +39,14 @@ export interface ContainerOptions {
 
 /** A container that passes every configuration and security rule unless told otherwise. */
 export function container(options: ContainerOptions = {}): Json {
-  const probe = { httpGet: { path: '/healthz', port: 8080 } };
+  // Liveness and readiness check different things (pod-probes-identical).
+  const liveness = { httpGet: { path: '/healthz', port: 8080 } };
+  const readiness = { httpGet: { path: '/readyz', port: 8080 } };
   return {
     name: options.name ?? 'app',
     image: options.image ?? 'registry.example.com/app:1.2.3@sha256:' + 'a'.repeat(64),
     ...(options.imagePullPolicy ? { imagePullPolicy: options.imagePullPolicy } : {}),
-    ...(options.probes === false ? {} : { livenessProbe: probe, readinessProbe: probe }),
+    ...(options.probes === false ? {} : { livenessProbe: liveness, readinessProbe: readiness }),
     ...(options.resources === null
       ? {}
       : {

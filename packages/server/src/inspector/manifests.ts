@@ -1,7 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import type { KubeObject } from '@kubeops/inspect';
+import { markNamespaceDefaulted, type KubeObject } from '@kubeops/inspect';
 import { KubeOpsError } from '../core/errors.js';
 import { isClusterScoped } from './collect/kinds.js';
 
@@ -89,6 +89,7 @@ export function parseManifests(
       const meta = object.metadata;
       if (meta.namespace === undefined && !isClusterScoped(object.kind)) {
         meta.namespace = defaultNamespace;
+        markNamespaceDefaulted(object);
       }
       out.push({ object, line });
     }

@@ -1,8 +1,21 @@
 import type { Rule } from '../../rule.js';
 import { apiVersionRules } from './api-versions.js';
 import { availabilityRules } from './availability.js';
+import { disruptionRules } from './disruption.js';
+import { envRules } from './env.js';
+import { ephemeralStorageRules } from './ephemeral-storage.js';
+import { namespaceRules } from './namespaces.js';
+import { portRules } from './ports.js';
+import { probeTargetRules } from './probe-targets.js';
+import { requestsEqualLimitsRules } from './requests-equal-limits.js';
+import { selectorRules } from './selectors.js';
+import { serviceAccountRules } from './service-accounts.js';
+import { serviceTypeRules } from './service-type.js';
+import { strategyRules } from './strategy.js';
+import { topologyRules } from './topology.js';
 import { imageRules } from './images.js';
 import { labelRules } from './labels.js';
+import { priorityClassRules } from './priority-class.js';
 import { probeRules } from './probes.js';
 import { resourceRules } from './resources.js';
 
@@ -13,4 +26,17 @@ export const configurationRules: Rule[] = [
   ...availabilityRules,
   ...apiVersionRules,
   ...labelRules,
+  ...disruptionRules,
+  ...envRules,
+  ...ephemeralStorageRules,
+  ...namespaceRules,
+  ...portRules,
+  ...probeTargetRules,
+  ...requestsEqualLimitsRules,
+  ...selectorRules,
+  ...serviceAccountRules,
+  ...serviceTypeRules,
+  ...strategyRules,
+  ...topologyRules,
+  ...priorityClassRules,
 ];
