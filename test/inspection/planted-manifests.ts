@@ -358,6 +358,87 @@ export const PLANTED_MANIFEST_CASES: PlantedCase[] = [
     },
     expect: [on('pvc-storageclass-missing', 'PersistentVolumeClaim', 'data')],
   },
+  {
+    id: 'liveness probe repeats the readiness probe',
+    mutate: (o) => (container(o).livenessProbe = structuredClone(container(o).readinessProbe)),
+    expect: [web('pod-probes-identical')],
+  },
+  {
+    id: 'readiness probe on an undeclared port name',
+    mutate: (o) => (container(o).readinessProbe.httpGet.port = 'https'),
+    expect: [web('readiness-port')],
+  },
+  {
+    id: 'one port declared twice',
+    mutate: (o) => container(o).ports.push({ name: 'metrics', containerPort: 8080 }),
+    expect: [web('container-ports-check')],
+  },
+  {
+    id: 'environment variable set twice',
+    mutate: (o) =>
+      (container(o).env = [
+        { name: 'LOG_LEVEL', value: 'info' },
+        { name: 'LOG_LEVEL', value: 'debug' },
+      ]),
+    expect: [web('environment-variable-key-duplication')],
+  },
+  {
+    id: 'replicas set under an HPA',
+    mutate: (o) => (deployment(o).spec.replicas = 3),
+    expect: [web('deployment-targeted-by-hpa-does-not-have-replicas-configured')],
+  },
+  {
+    id: 'Recreate strategy',
+    mutate: (o) => (deployment(o).spec.strategy = { type: 'Recreate' }),
+    expect: [web('deployment-strategy')],
+  },
+  {
+    id: 'topology spread selecting other pods',
+    mutate: (o) =>
+      (pod(o).topologySpreadConstraints[0].labelSelector.matchLabels = {
+        'app.kubernetes.io/name': 'api',
+      }),
+    expect: [web('pod-topology-spread-constraints')],
+  },
+  {
+    id: 'selector that does not match the template',
+    mutate: (o) =>
+      (deployment(o).spec.selector.matchLabels = { 'app.kubernetes.io/name': 'web-frontend' }),
+    expect: [web('pod-selector-labels-match-template-metadata-labels')],
+  },
+  {
+    id: 'NodePort Service',
+    mutate: (o) => (find(o, 'Service', 'web').spec.type = 'NodePort'),
+    expect: [on('service-type', 'Service', 'web')],
+  },
+  {
+    id: 'PodDisruptionBudget without a budget',
+    mutate: (o) => delete find(o, 'PodDisruptionBudget', 'web').spec.maxUnavailable,
+    expect: [on('poddisruptionbudget-has-policy', 'PodDisruptionBudget', 'web')],
+  },
+  {
+    id: 'NetworkPolicy peer selecting nothing',
+    mutate: (o) =>
+      (find(o, 'NetworkPolicy', 'web').spec.ingress[0].from = [
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } },
+      ]),
+    expect: [on('dangling-networkpolicypeer-podselector', 'NetworkPolicy', 'web')],
+  },
+  {
+    id: 'unsafe sysctl',
+    mutate: (o) =>
+      (pod(o).securityContext.sysctls = [{ name: 'net.core.somaxconn', value: '1024' }]),
+    expect: [web('unsafe-sysctls')],
+  },
+  {
+    id: 'Secret read from the environment',
+    mutate: (o) =>
+      (container(o).env = [
+        { name: 'TLS_KEY', valueFrom: { secretKeyRef: { name: 'web-tls', key: 'tls.key' } } },
+      ]),
+    expect: [web('read-secret-from-env-var')],
+    profile: 'strict',
+  },
 ];
 
 /** A CronJob that follows the golden workload's practices, so only its planted fault shows. */

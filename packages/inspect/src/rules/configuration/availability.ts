@@ -8,7 +8,7 @@ import type { FindingDraft, Rule, RuleContext } from '../../rule.js';
 const REPLICATED_KINDS = ['Deployment', 'StatefulSet'];
 
 /** The replica floor: an HPA's minReplicas when one scales the workload, else spec.replicas. */
-function replicaFloors(index: SnapshotIndex): (workload: KubeObject) => number {
+export function replicaFloors(index: SnapshotIndex): (workload: KubeObject) => number {
   const hpaMin = new Map<string, number>();
   for (const hpa of index.ofKind('HorizontalPodAutoscaler')) {
     const id = `${hpa.metadata.namespace}/${str(hpa, 'spec', 'scaleTargetRef', 'kind')}/${str(hpa, 'spec', 'scaleTargetRef', 'name')}`;

@@ -1,7 +1,8 @@
 import { describe, num, record, refOf, str } from '../../kube/fields.js';
-import { desiredReplicas, nest } from '../../kube/workloads.js';
+import { nest } from '../../kube/workloads.js';
 import type { FindingDraft, Rule } from '../../rule.js';
 import type { KubeObject } from '../../snapshot.js';
+import { replicaFloors } from './availability.js';
 
 /** maxUnavailable as a pod count ("25%" of 4 is 1, rounded down as the controller does). */
 function unavailablePods(value: unknown, replicas: number): number | undefined {
@@ -12,8 +13,8 @@ function unavailablePods(value: unknown, replicas: number): number | undefined {
 }
 
 /**
- * kube-score's deployment-strategy: a Deployment of several replicas that is
- * replaced all at once (Recreate, or a rolling update that may take every
+ * kube-score's deployment-strategy: a Deployment of several replicas (or an
+ * HPA floor of several) that is replaced all at once (Recreate, or a rolling update that may take every
  * pod down) is down for the whole rollout.
  */
 export const deploymentStrategy: Rule = {
@@ -24,8 +25,9 @@ export const deploymentStrategy: Rule = {
   description:
     'A Deployment with several replicas whose strategy is Recreate, or whose maxUnavailable covers every replica, stops all its pods on each rollout.',
   check(context) {
+    const floor = replicaFloors(context.index);
     return context.index.ofKind('Deployment').flatMap((deployment): FindingDraft[] => {
-      const replicas = desiredReplicas(deployment);
+      const replicas = floor(deployment);
       if (replicas < 2) return [];
       const type = str(deployment, 'spec', 'strategy', 'type') ?? 'RollingUpdate';
       const maxUnavailable = record(
