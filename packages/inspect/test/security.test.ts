@@ -382,4 +382,60 @@ describe('RBAC', () => {
     );
     expect(f?.message).toContain('User bob can exec into or create pods in namespace shop');
   });
+
+  it('reports roles granting Secrets or exec that nothing binds yet, as low', () => {
+    const reader = role('ClusterRole', 'secret-reader', [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['list'] },
+    ]);
+    const exec = role('Role', 'debugger', [
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+    ]);
+    const edit = role('ClusterRole', 'edit', [
+      { apiGroups: [''], resources: ['secrets', 'pods/exec'], verbs: ['create', 'get'] },
+    ]);
+    const objects = [reader, exec, edit];
+    expect(
+      findings('rbac-secret-access', snapshot(objects)).map((f) => [f.resource.name, f.severity]),
+    ).toEqual([['secret-reader', 'low']]);
+    const [unbound] = findings('rbac-pod-exec', snapshot(objects));
+    expect(unbound?.message).toBe(
+      'Role shop/debugger lets whoever is bound to it exec into or create pods; no binding in the inspected objects uses it yet.',
+    );
+    // Once bound, the binding is the finding, not the role.
+    const bound = binding('RoleBinding', 'bob-debug', { kind: 'Role', name: 'debugger' }, [
+      { kind: 'User', name: 'bob' },
+    ]);
+    expect(findings('rbac-pod-exec', snapshot([exec, bound])).map((f) => f.resource.kind)).toEqual([
+      'RoleBinding',
+    ]);
+  });
+
+  it('treats a binding to any role granting everything as cluster-admin', () => {
+    const root = role('ClusterRole', 'platform-root', [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+    ]);
+    const toCi = binding(
+      'ClusterRoleBinding',
+      'ci-root',
+      { kind: 'ClusterRole', name: 'platform-root' },
+      [{ kind: 'ServiceAccount', name: 'ci', namespace: 'shop' }],
+    );
+    const [f] = findings('rbac-cluster-admin-binding', snapshot([root, toCi]));
+    expect(f?.severity).toBe('critical');
+    expect(f?.message).toContain(
+      'grants ClusterRole platform-root, which allows every verb on every resource like cluster-admin, in every namespace to ServiceAccount shop/ci',
+    );
+    // Reported once, as cluster-admin, not again as Secret access.
+    expect(findings('rbac-secret-access', snapshot([root, toCi]))).toEqual([]);
+    const narrow = role('ClusterRole', 'all-pods', [
+      { apiGroups: [''], resources: ['pods'], verbs: ['*'] },
+    ]);
+    const toNarrow = binding(
+      'ClusterRoleBinding',
+      'ci-pods',
+      { kind: 'ClusterRole', name: 'all-pods' },
+      [{ kind: 'ServiceAccount', name: 'ci', namespace: 'shop' }],
+    );
+    expect(findings('rbac-cluster-admin-binding', snapshot([narrow, toNarrow]))).toEqual([]);
+  });
 });

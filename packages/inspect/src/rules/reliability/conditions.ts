@@ -1,5 +1,6 @@
-import { conditionsOf, describe, refOf } from '../../kube/fields.js';
+import { conditionsOf, describe, list, refOf, str, type Condition } from '../../kube/fields.js';
 import type { Rule } from '../../rule.js';
+import type { KubeObject } from '../../snapshot.js';
 
 /** Kinds whose conditions have their own, more precise rules. */
 const HANDLED_KINDS = new Set([
@@ -15,6 +16,7 @@ const HANDLED_KINDS = new Set([
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'PersistentVolumeClaim',
+  'PersistentVolume',
   'Namespace',
 ]);
 
@@ -27,8 +29,69 @@ const POSITIVE = new Set([
   'Reconciled',
   'Established',
   'Succeeded',
+  // Gateway API (GatewayClass, Gateway, its listeners, routes) and OLM InstallPlans.
+  'Accepted',
+  'Programmed',
+  'ResolvedRefs',
+  'Installed',
 ]);
-const NEGATIVE = new Set(['Degraded', 'Stalled', 'Failed', 'Failure', 'ReconcileFailed']);
+const NEGATIVE = new Set([
+  'Degraded',
+  'Stalled',
+  'Failed',
+  'Failure',
+  'ReconcileFailed',
+  // OLM Subscriptions.
+  'ResolutionFailed',
+  'InstallPlanFailed',
+  'InstallPlanMissing',
+  'CatalogSourcesUnhealthy',
+]);
+/** Conditions that mean the object does nothing at all until fixed. */
+const BLOCKING = new Set(['Ready', 'Available', 'Accepted', 'Programmed']);
+
+/** A failing condition, where it sits (status.conditions or a Gateway listener's), and its object. */
+interface Failing {
+  object: KubeObject;
+  condition: Condition;
+  /** The Gateway listener the condition belongs to; unset for the object's own conditions. */
+  listener?: string;
+}
+
+function failing(conditions: Condition[]): Condition[] {
+  return conditions.filter(
+    (c) =>
+      (POSITIVE.has(c.type) && c.status === 'False') ||
+      (NEGATIVE.has(c.type) && c.status === 'True'),
+  );
+}
+
+function failingOf(object: KubeObject): Failing[] {
+  const out: Failing[] = failing(conditionsOf(object)).map((condition) => ({
+    object,
+    condition,
+  }));
+  // Gateway listeners carry their own conditions: one bad certificate fails one listener only.
+  for (const listener of list(object, 'status', 'listeners')) {
+    const name = str(listener, 'name') ?? '?';
+    // A listener holds its conditions itself, not under status.
+    for (const condition of failing(conditionsOf({ status: listener })))
+      out.push({ object, condition, listener: name });
+  }
+  // OLM ClusterServiceVersions and InstallPlans report failure in a phase, not a condition.
+  if (str(object, 'status', 'phase') === 'Failed') {
+    out.push({
+      object,
+      condition: {
+        type: 'Phase',
+        status: 'Failed',
+        reason: str(object, 'status', 'reason'),
+        message: str(object, 'status', 'message'),
+      },
+    });
+  }
+  return out;
+}
 
 export const resourceConditionFalse: Rule = {
   id: 'resource-condition-failing',
@@ -36,29 +99,35 @@ export const resourceConditionFalse: Rule = {
   defaultSeverity: 'warning',
   title: 'Resource reports a failing condition',
   description:
-    'Any other resource, including custom resources, whose status.conditions says it is not Ready/Available/Healthy, or is Degraded/Stalled.',
+    'Any other resource, including custom resources, Gateway API objects and OLM operators, whose status says it is not Ready/Accepted/Programmed/Installed, is Degraded/Stalled/ResolutionFailed, or is in phase Failed.',
   check({ index }) {
     return index.snapshot.objects.flatMap((object) => {
       if (HANDLED_KINDS.has(object.kind)) return [];
-      return conditionsOf(object)
-        .filter(
-          (c) =>
-            (POSITIVE.has(c.type) && c.status === 'False') ||
-            (NEGATIVE.has(c.type) && c.status === 'True'),
-        )
-        .map((c) => ({
+      return failingOf(object).map(({ condition: c, listener }) => {
+        const scope = listener === undefined ? '' : `listeners[${listener}]`;
+        return {
           object,
-          detail: c.type,
-          severity: c.type === 'Ready' || c.type === 'Available' ? ('high' as const) : undefined,
-          message: `${describe(refOf(object))} reports ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}.`,
-          evidence: [{ type: 'field' as const, path: `status.conditions[${c.type}]`, value: c }],
+          detail: scope ? `${scope}.${c.type}` : c.type,
+          severity: BLOCKING.has(c.type) || c.type === 'Phase' ? ('high' as const) : undefined,
+          message: `${describe(refOf(object))}${listener ? ` listener "${listener}"` : ''} reports ${c.type === 'Phase' ? `phase ${c.status}` : `${c.type}=${c.status}`}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}.`,
+          evidence: [
+            {
+              type: 'field' as const,
+              path:
+                c.type === 'Phase'
+                  ? 'status.phase'
+                  : `status.${scope ? `${scope}.` : ''}conditions[${c.type}]`,
+              value: c,
+            },
+          ],
           remediation: {
             summary: `Follow the condition's reason; the controller that owns ${object.kind} explains it in its logs and events.`,
             steps: [
               `kubectl describe ${object.kind.toLowerCase()} ${object.metadata.namespace ? `-n ${object.metadata.namespace} ` : ''}${object.metadata.name}`,
             ],
           },
-        }));
+        };
+      });
     });
   },
 };

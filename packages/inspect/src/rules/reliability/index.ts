@@ -1,14 +1,17 @@
 import type { Rule } from '../../rule.js';
 import { admissionRules } from './admission.js';
+import { admissionPolicyRules } from './admission-policies.js';
 import { autoscalingRules } from './autoscaling.js';
 import { conditionRules } from './conditions.js';
 import { ingressRules } from './ingress.js';
 import { jobRules } from './jobs.js';
 import { nodeRules } from './nodes.js';
+import { persistentVolumeRules } from './persistent-volumes.js';
 import { podRules } from './pods.js';
 import { referenceRules } from './references.js';
 import { serviceRules } from './services.js';
 import { storageRules } from './storage.js';
+import { webhookReadinessRules } from './webhook-readiness.js';
 import { workloadRules } from './workloads.js';
 
 export const reliabilityRules: Rule[] = [
@@ -18,8 +21,11 @@ export const reliabilityRules: Rule[] = [
   ...serviceRules,
   ...ingressRules,
   ...storageRules,
+  ...persistentVolumeRules,
   ...nodeRules,
   ...admissionRules,
+  ...webhookReadinessRules,
+  ...admissionPolicyRules,
   ...autoscalingRules,
   ...referenceRules,
   ...conditionRules,

@@ -23,6 +23,10 @@ function isBuiltIn(object: KubeObject): boolean {
 /** The default user-facing roles, wildcards by design. */
 const DEFAULT_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
 
+function isDefaultRole(role: KubeObject): boolean {
+  return role.kind === 'ClusterRole' && DEFAULT_ROLES.has(nameOf(role));
+}
+
 interface Subject {
   kind: string;
   name: string;
@@ -66,6 +70,38 @@ function allows(rule: Json, groups: string[], resources: string[], verbs: string
   );
 }
 
+/** A rule allowing every verb on every resource of every group: what cluster-admin grants. */
+function grantsEverything(rule: Json): boolean {
+  return (
+    strings(rule, 'apiGroups').includes('*') &&
+    strings(rule, 'resources').includes('*') &&
+    strings(rule, 'verbs').includes('*')
+  );
+}
+
+/** The role a binding grants is cluster-admin, by name or by what its rules allow. */
+function grantsClusterAdmin(index: SnapshotIndex, binding: KubeObject): boolean {
+  if (
+    str(binding, 'roleRef', 'kind') === 'ClusterRole' &&
+    str(binding, 'roleRef', 'name') === 'cluster-admin'
+  )
+    return true;
+  const role = roleOf(index, binding);
+  return role !== undefined && list(role, 'rules').some(grantsEverything);
+}
+
+/** Roles that no binding in the snapshot grants, by kind/namespace/name. */
+function boundRoles(index: SnapshotIndex): Set<KubeObject> {
+  return index.memo('rbac-bound-roles', () => {
+    const bound = new Set<KubeObject>();
+    for (const binding of index.ofKind('RoleBinding', 'ClusterRoleBinding')) {
+      const role = roleOf(index, binding);
+      if (role) bound.add(role);
+    }
+    return bound;
+  });
+}
+
 function bindings(context: RuleContext): KubeObject[] {
   return context.index.ofKind('RoleBinding', 'ClusterRoleBinding').filter((b) => !isBuiltIn(b));
 }
@@ -85,8 +121,7 @@ export const rbacWildcard: Rule = {
     'A Role or ClusterRole uses "*" for verbs or resources, granting far more than intended, including future resources.',
   check({ index }) {
     return index.ofKind('Role', 'ClusterRole').flatMap((role): FindingDraft[] => {
-      if (isBuiltIn(role) || (role.kind === 'ClusterRole' && DEFAULT_ROLES.has(nameOf(role))))
-        return [];
+      if (isBuiltIn(role) || isDefaultRole(role)) return [];
       const wild = list(role, 'rules')
         .map((rule, i) => ({ rule, i }))
         .filter(
@@ -129,25 +164,26 @@ export const clusterAdminBinding: Rule = {
   defaultSeverity: 'critical',
   title: 'cluster-admin granted to a non-system subject',
   description:
-    'cluster-admin can do anything to the cluster; a non-system subject holding it is a standing risk.',
+    'cluster-admin, or any role allowing every verb on every resource, can do anything in its scope; a non-system subject holding it is a standing risk.',
   check(context) {
     return bindings(context).flatMap((binding): FindingDraft[] => {
-      if (
-        str(binding, 'roleRef', 'kind') !== 'ClusterRole' ||
-        str(binding, 'roleRef', 'name') !== 'cluster-admin'
-      )
-        return [];
+      if (!grantsClusterAdmin(context.index, binding)) return [];
       const subjects = subjectsOf(binding, context);
       if (subjects.length === 0) return [];
+      const roleRef = {
+        kind: str(binding, 'roleRef', 'kind'),
+        name: str(binding, 'roleRef', 'name'),
+      };
+      const named = roleRef.name === 'cluster-admin';
       return [
         {
           object: binding,
-          message: `${describe(refOf(binding))} grants cluster-admin ${scopeOf(binding)} to ${subjects.map(subjectText).join(', ')}.`,
+          message: `${describe(refOf(binding))} grants ${named ? 'cluster-admin' : `${roleRef.kind} ${roleRef.name}, which allows every verb on every resource like cluster-admin,`} ${scopeOf(binding)} to ${subjects.map(subjectText).join(', ')}.`,
           evidence: [
             {
               type: 'field',
               path: 'roleRef',
-              value: { kind: 'ClusterRole', name: 'cluster-admin' },
+              value: roleRef,
             },
             { type: 'field', path: 'subjects', value: subjects },
           ],
@@ -179,40 +215,73 @@ function accessRule(options: {
     title: options.title,
     description: options.description,
     check(context) {
-      return bindings(context).flatMap((binding): FindingDraft[] => {
-        // cluster-admin bindings have their own, stronger finding.
-        if (str(binding, 'roleRef', 'name') === 'cluster-admin') return [];
-        const role = roleOf(context.index, binding);
-        if (!role) return [];
-        const granting = list(role, 'rules').filter(options.matches);
-        if (granting.length === 0) return [];
-        const subjects = subjectsOf(binding, context);
-        if (subjects.length === 0) return [];
-        return [
-          {
-            object: binding,
-            severity: binding.kind === 'ClusterRoleBinding' ? 'high' : 'warning',
-            message: `${subjects.map(subjectText).join(', ')} can ${options.what} ${scopeOf(binding)} through ${describe(refOf(role))}.`,
-            evidence: [
-              { type: 'field', path: 'roleRef', value: { kind: role.kind, name: nameOf(role) } },
-              { type: 'field', path: 'subjects', value: subjects },
-              ...granting.map((rule) => ({
-                type: 'object' as const,
-                text: `${describe(refOf(role))} rule`,
-                value: rule,
-              })),
-            ],
-            remediation: {
-              summary: options.remediation,
-              steps: [
-                'Check the subject really needs it: kubectl auth can-i --list --as=<subject>',
-              ],
-            },
-          },
-        ];
-      });
+      return [...boundGrants(context), ...unboundGrants(context)];
     },
   };
+
+  function boundGrants(context: RuleContext): FindingDraft[] {
+    return bindings(context).flatMap((binding): FindingDraft[] => {
+      // cluster-admin bindings have their own, stronger finding.
+      if (grantsClusterAdmin(context.index, binding)) return [];
+      const role = roleOf(context.index, binding);
+      if (!role) return [];
+      const granting = list(role, 'rules').filter(options.matches);
+      if (granting.length === 0) return [];
+      const subjects = subjectsOf(binding, context);
+      if (subjects.length === 0) return [];
+      return [
+        {
+          object: binding,
+          severity: binding.kind === 'ClusterRoleBinding' ? 'high' : 'warning',
+          message: `${subjects.map(subjectText).join(', ')} can ${options.what} ${scopeOf(binding)} through ${describe(refOf(role))}.`,
+          evidence: [
+            { type: 'field', path: 'roleRef', value: { kind: role.kind, name: nameOf(role) } },
+            { type: 'field', path: 'subjects', value: subjects },
+            ...granting.map((rule) => ({
+              type: 'object' as const,
+              text: `${describe(refOf(role))} rule`,
+              value: rule,
+            })),
+          ],
+          remediation: {
+            summary: options.remediation,
+            steps: ['Check the subject really needs it: kubectl auth can-i --list --as=<subject>'],
+          },
+        },
+      ];
+    });
+  }
+
+  /**
+   * A role nobody is bound to yet is still the one someone binds next
+   * (kube-linter reports roles, not bindings): a latent finding.
+   */
+  function unboundGrants(context: RuleContext): FindingDraft[] {
+    const bound = boundRoles(context.index);
+    return context.index.ofKind('Role', 'ClusterRole').flatMap((role): FindingDraft[] => {
+      if (bound.has(role) || isBuiltIn(role) || isDefaultRole(role)) return [];
+      // A role that grants everything is rbac-wildcard's finding.
+      if (list(role, 'rules').some(grantsEverything)) return [];
+      const granting = list(role, 'rules').filter(options.matches);
+      if (granting.length === 0) return [];
+      return [
+        {
+          object: role,
+          severity: 'low',
+          message: `${describe(refOf(role))} lets whoever is bound to it ${options.what}; no binding in the inspected objects uses it yet.`,
+          evidence: granting.map((rule) => ({
+            type: 'object' as const,
+            text: `${describe(refOf(role))} rule`,
+            value: rule,
+          })),
+          remediation: {
+            summary: options.remediation,
+            steps: ['Delete the role if nothing is meant to use it.'],
+          },
+        },
+      ];
+    });
+  }
 }
 
 export const secretReaders = accessRule({
