@@ -1,6 +1,7 @@
 import type { Rule } from '../../rule.js';
 import { apiVersionRules } from './api-versions.js';
 import { availabilityRules } from './availability.js';
+import { batchSettingRules } from './batch-settings.js';
 import { disruptionRules } from './disruption.js';
 import { envRules } from './env.js';
 import { ephemeralStorageRules } from './ephemeral-storage.js';
@@ -27,6 +28,7 @@ export const configurationRules: Rule[] = [
   ...apiVersionRules,
   ...labelRules,
   ...disruptionRules,
+  ...batchSettingRules,
   ...envRules,
   ...ephemeralStorageRules,
   ...namespaceRules,
