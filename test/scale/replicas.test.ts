@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKubeConfig } from '../support/cluster.js';
@@ -96,6 +97,45 @@ describe.each(buses)('scalable layout over %s', (bus) => {
       return (await call(b, 'GET', page, admin)).status === 200;
     });
     await ok(a, 'DELETE', `/api/v1/clusters/${name}`, admin);
+  }, 90_000);
+
+  it('a cluster re-keyed on replica A is reached with the new credentials by replica B within 2 s', async () => {
+    const name = `rekey-${run}`;
+    await registerTestCluster(a, admin, name);
+    const page = `/api/v1/clusters/${name}/resources/core/v1/namespaces?limit=5`;
+    await within(30_000, 'B serves the cluster', async () => {
+      return (await call(b, 'GET', page, admin)).status === 200;
+    });
+    // The new credentials: a ServiceAccount the cluster lets authenticate and nothing more.
+    const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+    const account = `kubeops-rekey-${bus}-${run}`;
+    await core.createNamespacedServiceAccount({
+      namespace: 'default',
+      body: { metadata: { name: account, labels: { 'kubeops.io/test': 'true' } } },
+    });
+    try {
+      const issued = await core.createNamespacedServiceAccountToken({
+        name: account,
+        namespace: 'default',
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      });
+      const cluster = (await ok(a, 'GET', `/api/v1/clusters/${name}`, admin)) as { server: string };
+      await ok(a, 'PATCH', `/api/v1/clusters/${name}`, admin, {
+        source: 'token',
+        name,
+        server: cluster.server,
+        certificateAuthority: readFileSync(process.env.KUBEOPS_TEST_CA_FILE!, 'utf8'),
+        token: issued.status!.token,
+      });
+      // B stops answering from what it listed with the old credentials: the new ones may not list.
+      const tookMs = await within(2000, 'B uses the new credentials', async () => {
+        return (await call(b, 'GET', page, admin)).status !== 200;
+      });
+      expect(tookMs).toBeLessThan(2000);
+    } finally {
+      await ok(a, 'DELETE', `/api/v1/clusters/${name}`, admin).catch(() => undefined);
+      await core.deleteNamespacedServiceAccount({ name: account, namespace: 'default' });
+    }
   }, 90_000);
 
   it('a session revoked on replica A closes its live socket on replica B within 2 s', async () => {
