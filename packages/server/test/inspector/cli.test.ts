@@ -89,6 +89,8 @@ describe('kubeops inspect on manifests', () => {
         'hpa-target-missing HorizontalPodAutoscaler/shop/api',
         'container-privileged Deployment/shop/api',
         'image-tag-latest Deployment/shop/api',
+        // The rendered output names no namespace: --namespace fills it in, the finding says so.
+        'use-namespace Deployment/shop/api',
       ]),
     );
   });
