@@ -25,7 +25,29 @@ export interface SecretDetector {
   accept?: (secret: string) => boolean;
 }
 
-const PRIVATE_KEY_HEADER = /-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----/g;
+/**
+ * The armour line of a private key in PEM (five dashes, RFC 7468) or in the
+ * SSH2 public-key-file format (four dashes and spaces, RFC 4716), whatever
+ * words precede PRIVATE KEY, in any letter case.
+ */
+const PRIVATE_KEY_HEADER = /-{4,5} ?BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)? ?-{4,5}/gi;
+
+/** "-----BEGIN " in base64: a PEM file encoded whole starts with it. */
+const BASE64_PEM = /LS0tLS1CRUdJTi[A-Za-z0-9+/]{16,}={0,2}/g;
+
+/** A base64 run whose decoded text holds a private key header. */
+function decodesToPrivateKey(encoded: string): boolean {
+  // The first 200 characters decode well past the header; padding keeps atob happy.
+  const head = encoded.slice(0, 200);
+  const aligned = head.slice(0, head.length - (head.length % 4));
+  let text: string;
+  try {
+    text = atob(aligned);
+  } catch {
+    return false;
+  }
+  return new RegExp(PRIVATE_KEY_HEADER.source, 'i').test(text);
+}
 
 export const SECRET_DETECTORS: readonly SecretDetector[] = [
   {
@@ -35,6 +57,10 @@ export const SECRET_DETECTORS: readonly SecretDetector[] = [
   },
   // RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP (… PRIVATE KEY BLOCK) or plain PKCS#8.
   { what: 'private key', pattern: PRIVATE_KEY_HEADER, evidence: 'shape' },
+  // PuTTY's own key file format, version 2 or 3.
+  { what: 'private key', pattern: /PuTTY-User-Key-File-\d+: ?[a-z0-9-]+/g, evidence: 'shape' },
+  // A PEM key stored base64-encoded once more (a ConfigMap value, an env var).
+  { what: 'private key', pattern: BASE64_PEM, evidence: 'shape', accept: decodesToPrivateKey },
   {
     what: 'GitHub token',
     pattern:
@@ -177,7 +203,8 @@ function privateKeys(text: string): SecretMatch[] {
   const header = new RegExp(PRIVATE_KEY_HEADER.source, 'g');
   let m: RegExpExecArray | null;
   while ((m = header.exec(text))) {
-    const endLine = `-----END ${m[0].slice('-----BEGIN '.length)}`;
+    // The END line mirrors the BEGIN line: same dashes, words and case.
+    const endLine = m[0].replace(/BEGIN/i, (begin) => (begin === 'begin' ? 'end' : 'END'));
     const at = text.indexOf(endLine, m.index + m[0].length);
     const end = at < 0 ? text.length : at + endLine.length;
     keys.push({ what: 'private key', start: m.index, end });
@@ -190,6 +217,14 @@ function privateKeys(text: string): SecretMatch[] {
 export function secretShapeIn(value: string): string | undefined {
   for (const detector of SECRET_DETECTORS) {
     if (detector.evidence !== 'shape') continue;
+    if (detector.accept) {
+      const accept = detector.accept;
+      const hit = [...value.matchAll(detector.pattern)].some((m) =>
+        accept(m.slice(1).find((group) => group !== undefined) ?? m[0]),
+      );
+      if (hit) return detector.what;
+      continue;
+    }
     detector.pattern.lastIndex = 0;
     const hit = detector.pattern.test(value);
     detector.pattern.lastIndex = 0;

@@ -31,6 +31,34 @@ describe('the shared secret detectors', () => {
     ]);
   });
 
+  it('recognise a private key in any PEM spelling, PuTTY files and base64-encoded PEM', () => {
+    const body = random(64);
+    const spellings = [
+      `-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----`,
+      `---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n${body}\n---- END SSH2 ENCRYPTED PRIVATE KEY ----`,
+      `-----begin private key-----\n${body}\n-----end private key-----`,
+      `PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\n${body}`,
+      btoa(`-----BEGIN EC PRIVATE KEY-----\n${body}\n-----END EC PRIVATE KEY-----\n`),
+    ];
+    for (const text of spellings) {
+      expect(secretShapeIn(`key: ${text}`), text).toBe('private key');
+    }
+    // The whole armoured block is one range, END line included.
+    const ssh2 = spellings[1]!;
+    const [match] = findSecrets(`a ${ssh2} b`);
+    expect(match && `a ${ssh2} b`.slice(match.start, match.end)).toBe(ssh2);
+  });
+
+  it('do not take certificates, public keys or other base64 for private keys', () => {
+    const body = random(64);
+    const harmless = [
+      `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`,
+      `-----BEGIN PUBLIC KEY-----\n${body}\n-----END PUBLIC KEY-----`,
+      btoa(`-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`),
+    ];
+    for (const text of harmless) expect(secretShapeIn(text), text).toBeUndefined();
+  });
+
   it('tell key material from digests, UUIDs and words by mix and entropy', () => {
     expect(shannonEntropy('aaaa')).toBe(0);
     expect(shannonEntropy('abcd')).toBe(2);

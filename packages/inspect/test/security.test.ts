@@ -53,6 +53,77 @@ describe('container security context', () => {
     expect(findings('container-runs-as-root', snapshot([deployment('ok')]))).toEqual([]);
   });
 
+  it('reports the root group (runAsGroup: 0) even for a non-root user, with a patch', () => {
+    const [group] = findings(
+      'container-runs-as-root',
+      snapshot([withSecurity({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 0 })]),
+    );
+    expect(group?.severity).toBe('warning');
+    expect(group?.message).toContain('runs with the root group (runAsGroup: 0)');
+    expect(group?.remediation.patch?.body).toEqual({
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'app', securityContext: { runAsGroup: 10001 } }] },
+        },
+      },
+    });
+    // Inherited from the pod as the kubelet does.
+    expect(
+      findings(
+        'container-runs-as-root',
+        snapshot([withSecurity({ runAsNonRoot: true }, { securityContext: { runAsGroup: 0 } })]),
+      ),
+    ).toHaveLength(1);
+    expect(
+      findings(
+        'container-runs-as-root',
+        snapshot([withSecurity({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 })]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports procMount Unmasked, and passes Default', () => {
+    const [f] = findings(
+      'container-proc-mount-unmasked',
+      snapshot([withSecurity({ runAsNonRoot: true, procMount: 'Unmasked' })]),
+    );
+    expect(f?.severity).toBe('high');
+    expect(f?.remediation.patch?.body).toEqual({
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'app', securityContext: { procMount: 'Default' } }] },
+        },
+      },
+    });
+    expect(
+      findings(
+        'container-proc-mount-unmasked',
+        snapshot([withSecurity({ procMount: 'Default' }), deployment('ok')]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports Windows HostProcess containers, set on the container or the pod', () => {
+    const own = withSecurity({ windowsOptions: { hostProcess: true } });
+    const [f] = findings('container-host-process', snapshot([own]));
+    expect(f?.severity).toBe('critical');
+    const pod = deployment('agent', {
+      spec: {
+        securityContext: {
+          windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' },
+        },
+      },
+    });
+    const [fromPod] = findings('container-host-process', snapshot([pod]));
+    expect(fromPod?.message).toContain('(set for the whole pod)');
+    // A container opting out of the pod's setting is not one.
+    const optOut = deployment('mixed', {
+      spec: { securityContext: { windowsOptions: { hostProcess: true } } },
+      containers: [container({ securityContext: { windowsOptions: { hostProcess: false } } })],
+    });
+    expect(findings('container-host-process', snapshot([optOut, deployment('ok')]))).toEqual([]);
+  });
+
   it('grades capabilities: dangerous additions high, not dropping ALL low', () => {
     expect(
       findings(

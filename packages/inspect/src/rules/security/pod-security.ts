@@ -87,22 +87,39 @@ export const runsAsRoot: Rule = {
   category: 'security',
   defaultSeverity: 'warning',
   title: 'Container may run as root',
-  description: 'Neither runAsNonRoot nor a non-zero runAsUser is set, or runAsUser is 0.',
+  description:
+    'Neither runAsNonRoot nor a non-zero runAsUser is set, runAsUser is 0, or runAsGroup is 0 (the root group, which owns most system files).',
   check(context) {
     return perTemplateContainer(context, { init: true, skipSystem: true }, (workload, entry) => {
       const user = effective(workload, entry, 'runAsUser');
       const nonRoot = effective(workload, entry, 'runAsNonRoot');
+      const group = effective(workload, entry, 'runAsGroup');
       const explicitRoot = user === 0;
-      if (!explicitRoot && (nonRoot === true || (typeof user === 'number' && user > 0)))
-        return undefined;
+      const rootGroup = group === 0;
+      const userOk = !explicitRoot && (nonRoot === true || (typeof user === 'number' && user > 0));
+      if (userOk && !rootGroup) return undefined;
+      const groupText =
+        'runs with the root group (runAsGroup: 0), so it can write what root’s group may';
       return {
         object: workload,
         detail: entry.name,
         severity: explicitRoot ? 'high' : 'warning',
-        message: explicitRoot
-          ? `The ${containerLabel(workload, entry)} is configured to run as root (runAsUser: 0).`
-          : `The ${containerLabel(workload, entry)} sets neither runAsNonRoot nor a non-root runAsUser, so it runs as whatever user the image chooses, often root.`,
+        message: userOk
+          ? `The ${containerLabel(workload, entry)} ${groupText}.`
+          : (explicitRoot
+              ? `The ${containerLabel(workload, entry)} is configured to run as root (runAsUser: 0).`
+              : `The ${containerLabel(workload, entry)} sets neither runAsNonRoot nor a non-root runAsUser, so it runs as whatever user the image chooses, often root.`) +
+            (rootGroup ? ` It also ${groupText}.` : ''),
         evidence: [
+          ...(rootGroup
+            ? [
+                {
+                  type: 'field' as const,
+                  path: `${entry.path}.securityContext.runAsGroup`,
+                  value: 0,
+                },
+              ]
+            : []),
           { type: 'field', path: `${entry.path}.securityContext.runAsUser`, value: user ?? null },
           {
             type: 'field',
@@ -115,7 +132,10 @@ export const runsAsRoot: Rule = {
           steps: [
             'Build the image with a numeric USER; writable paths must be owned by that user (or use fsGroup).',
           ],
-          patch: securityPatch(workload, entry, { runAsNonRoot: true, runAsUser: 10001 }),
+          patch: securityPatch(workload, entry, {
+            ...(userOk ? {} : { runAsNonRoot: true, runAsUser: 10001 }),
+            ...(rootGroup ? { runAsGroup: 10001 } : {}),
+          }),
         },
       };
     });
