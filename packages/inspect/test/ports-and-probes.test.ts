@@ -83,12 +83,29 @@ describe('container-ports-check', () => {
       ],
       [
         'warning',
-        'The port "http" (9000) of the container "proxy" of Deployment shop/web reuses the port name "http" of the container "web" of Deployment shop/web, so probes and Services naming it are ambiguous.',
+        'The port "http" (9000) of the container "proxy" of Deployment shop/web reuses the port name "http" of the container "web", so probes and Services naming it are ambiguous.',
       ],
       [
         'warning',
-        'The port "proxy" (8080) of the container "proxy" of Deployment shop/web repeats TCP port 8080, already declared by the container "web" of Deployment shop/web; containers of a pod share one network namespace.',
+        'The port "proxy" (8080) of the container "proxy" of Deployment shop/web repeats TCP port 8080, already declared by the container "web"; containers of a pod share one network namespace, so only one can bind it.',
       ],
+    ]);
+  });
+
+  it('says so when one container declares a port twice', () => {
+    const c = container({
+      ports: [
+        { name: 'http', containerPort: 8080 },
+        { name: 'http', containerPort: 8080 },
+      ],
+    });
+    const result = findings(
+      'container-ports-check',
+      snapshot([deployment('web', { containers: [c] })]),
+    );
+    expect(result.map((f) => f.message).sort()).toEqual([
+      'The port "http" (8080) of the container "app" of Deployment shop/web repeats TCP port 8080, which the same container already declares.',
+      'The port "http" (8080) of the container "app" of Deployment shop/web reuses the port name "http" of another port of the same container, so probes and Services naming it are ambiguous.',
     ]);
   });
 

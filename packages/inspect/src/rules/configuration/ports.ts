@@ -38,6 +38,10 @@ export function validPortName(name: string): boolean {
   );
 }
 
+/** Another container of the same pod, named without repeating the workload. */
+const sibling = (entry: ContainerEntry) =>
+  `the ${entry.init ? 'init container' : 'container'} "${entry.name}"`;
+
 const portLabel = (p: DeclaredPort) =>
   p.name ? `port "${p.name}" (${p.number ?? 'no number'})` : `port ${p.number ?? '(no number)'}`;
 
@@ -100,7 +104,9 @@ function portProblems(workload: KubeObject): FindingDraft[] {
     if (sameNumber) {
       problem(
         `duplicate:${numberKey}`,
-        `The ${where} repeats ${p.protocol} port ${p.number}, already declared by the ${containerLabel(workload, sameNumber.entry)}; containers of a pod share one network namespace.`,
+        sameNumber.entry === p.entry
+          ? `The ${where} repeats ${p.protocol} port ${p.number}, which the same container already declares.`
+          : `The ${where} repeats ${p.protocol} port ${p.number}, already declared by ${sibling(sameNumber.entry)}; containers of a pod share one network namespace, so only one can bind it.`,
       );
     } else byNumber.set(numberKey, p);
     if (p.name !== undefined) {
@@ -108,9 +114,9 @@ function portProblems(workload: KubeObject): FindingDraft[] {
       if (sameName) {
         problem(
           `duplicate-name:${p.name}`,
-          `The ${where} reuses the port name "${p.name}" of the ${containerLabel(workload, sameName.entry)}, so probes and Services naming it are ambiguous.`,
+          `The ${where} reuses the port name "${p.name}" of ${sameName.entry === p.entry ? 'another port of the same container' : sibling(sameName.entry)}, so probes and Services naming it are ambiguous.`,
         );
-      } else if (!sameName) byName.set(p.name, p);
+      } else byName.set(p.name, p);
     }
   }
   return out;
