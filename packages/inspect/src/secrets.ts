@@ -200,7 +200,8 @@ export function findSecrets(
 
 function privateKeys(text: string): SecretMatch[] {
   const keys: SecretMatch[] = [];
-  const header = new RegExp(PRIVATE_KEY_HEADER.source, 'g');
+  // Its own copy (exec moves lastIndex), with the same flags: any letter case.
+  const header = new RegExp(PRIVATE_KEY_HEADER.source, PRIVATE_KEY_HEADER.flags);
   let m: RegExpExecArray | null;
   while ((m = header.exec(text))) {
     // The END line mirrors the BEGIN line: same dashes, words and case.

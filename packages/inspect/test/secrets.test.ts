@@ -20,6 +20,19 @@ describe('the shared secret detectors', () => {
     expect(text.slice(found[2]!.start, found[2]!.end)).toMatch(/^sid=\w{20}$/);
   });
 
+  it('cut out a private key in any armour spelling, up to its END line', () => {
+    for (const [begin, end] of [
+      ['-----BEGIN rsa private key-----', '-----END rsa private key-----'],
+      ['---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----', '---- END SSH2 ENCRYPTED PRIVATE KEY ----'],
+    ]) {
+      const key = `${begin}\n${random(64)}\n${end}`;
+      const text = `before ${key} after`;
+      const [found] = findSecrets(text);
+      expect(found?.what).toBe('private key');
+      expect(text.slice(found!.start, found!.end)).toBe(key);
+    }
+  });
+
   it('name a finding only by shape: headers and entropy redact, they do not report', () => {
     expect(secretShapeIn(`x xoxb-${random(30)}`)).toBe('Slack token');
     expect(secretShapeIn('-----BEGIN ENCRYPTED PRIVATE KEY-----')).toBe('private key');
