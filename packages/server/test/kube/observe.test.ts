@@ -299,9 +299,16 @@ describe('logs, exec, events and related objects', () => {
     );
     // The user resizes the window mid-session.
     send({ type: 'resize', cols: 90, rows: 25 });
-    send({ type: 'stdin', data: 'stty size; exit\n' });
+    send({ type: 'stdin', data: 'stty size\n' });
+    // Exit only once the answer is on screen: kwok's local exec may drop what a shell
+    // prints in the instant before it exits, which says nothing about KubeOps.
+    await waitFor('the new size', async () => /(^|# )25 90\r?$/m.test(output), 30_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; the terminal showed ${JSON.stringify(output)}`);
+      },
+    );
+    send({ type: 'stdin', data: 'exit\n' });
     expect((await exited).exitCode).toBe(0);
-    expect(output).toMatch(/(^|# )25 90\r?$/m);
     const sessions = await waitFor('the end of the TTY session in the audit log', async () => {
       const items = (await env.ctx.audit.query({ action: 'kube.exec.*' })).items;
       const start = items.find((e) => (e.details as { command?: string[] }).command?.[0] === 'sh');
