@@ -60,7 +60,12 @@ describe('deploy/Dockerfile', () => {
     const server = JSON.parse(readFileSync(join(repo, 'packages/server/package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    expect(runtime).toContain(`ENTRYPOINT ["node", "packages/server/${server.bin.kubeops}"]`);
+    // The image holds the built program only; the `kubeops` launcher npm links in a
+    // checkout starts that same file.
+    const launcher = readFileSync(join(repo, 'packages/server', server.bin.kubeops!), 'utf8');
+    const program = /new URL\('\.\.\/(dist\/[^']+)'/.exec(launcher)?.[1];
+    expect(program).toBe('dist/cli/main.js');
+    expect(runtime).toContain(`ENTRYPOINT ["node", "packages/server/${program}"]`);
     expect(runtime).toContain('CMD ["serve"]');
     expect(runtime.some((i) => i.startsWith('HEALTHCHECK'))).toBe(false);
   });
