@@ -4,6 +4,7 @@ import { admissionPolicyRules } from './admission-policies.js';
 import { autoscalingRules } from './autoscaling.js';
 import { conditionRules } from './conditions.js';
 import { ingressRules } from './ingress.js';
+import { ingressFieldRules } from './ingress-fields.js';
 import { jobRules } from './jobs.js';
 import { nodeRules } from './nodes.js';
 import { persistentVolumeRules } from './persistent-volumes.js';
@@ -20,6 +21,7 @@ export const reliabilityRules: Rule[] = [
   ...jobRules,
   ...serviceRules,
   ...ingressRules,
+  ...ingressFieldRules,
   ...storageRules,
   ...persistentVolumeRules,
   ...nodeRules,

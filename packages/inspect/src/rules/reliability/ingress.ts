@@ -111,9 +111,18 @@ export const ingressBackendMissing: Rule = {
       backendsOf(ingress).flatMap((backend): FindingDraft[] => {
         const service = index.get('Service', ingress.metadata.namespace, backend.service);
         if (service && servicePortExists(service, backend.port)) return [];
+        // An Ingress routes only within its namespace: a Service of that name elsewhere is the usual mix-up.
+        const elsewhere = service
+          ? []
+          : index
+              .ofKind('Service')
+              .filter((s) => s.metadata.name === backend.service)
+              .map((s) => s.metadata.namespace ?? '');
         const what = service
           ? `port ${backend.port} of Service "${backend.service}", which the Service does not expose`
-          : `Service "${backend.service}", which does not exist`;
+          : elsewhere.length > 0
+            ? `Service "${backend.service}", which exists only in namespace ${elsewhere.join(', ')} while an Ingress can route only to Services in its own namespace ${ingress.metadata.namespace}`
+            : `Service "${backend.service}", which does not exist`;
         return [
           {
             object: ingress,

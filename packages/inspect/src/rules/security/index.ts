@@ -1,6 +1,7 @@
 import type { Rule } from '../../rule.js';
 import { credentialRules } from './credentials.js';
 import { hostProcessRules } from './host-process.js';
+import { ingressTlsRules } from './ingress-tls.js';
 import { networkPeerRules } from './network-peers.js';
 import { sysctlRules } from './sysctls.js';
 import { networkRules } from './network.js';
@@ -14,6 +15,7 @@ export const securityRules: Rule[] = [
   ...hostProcessRules,
   ...credentialRules,
   ...networkRules,
+  ...ingressTlsRules,
   ...networkPeerRules,
   ...sysctlRules,
   ...rbacRules,
