@@ -14,7 +14,7 @@ import type { FindingDraft, Rule } from '../../rule.js';
 import type { KubeObject } from '../../snapshot.js';
 import { select } from './services.js';
 
-function scaleTargetOf(hpa: KubeObject) {
+export function scaleTargetOf(hpa: KubeObject) {
   return {
     kind: str(hpa, 'spec', 'scaleTargetRef', 'kind') ?? '',
     name: str(hpa, 'spec', 'scaleTargetRef', 'name') ?? '',
@@ -139,7 +139,7 @@ export const hpaUnableToScale: Rule = {
 };
 
 /** Parses minAvailable / maxUnavailable, which are an int or a percentage. */
-function intOrPercent(value: unknown, total: number): number | undefined {
+export function intOrPercent(value: unknown, total: number): number | undefined {
   if (typeof value === 'number') return value;
   if (typeof value !== 'string') return undefined;
   const match = /^(\d+)%$/.exec(value);

@@ -3,6 +3,7 @@ import { admissionRules } from './admission.js';
 import { admissionPolicyRules } from './admission-policies.js';
 import { autoscalingRules } from './autoscaling.js';
 import { conditionRules } from './conditions.js';
+import { hpaAvailabilityRules } from './hpa-availability.js';
 import { ingressRules } from './ingress.js';
 import { ingressFieldRules } from './ingress-fields.js';
 import { jobRules } from './jobs.js';
@@ -29,6 +30,7 @@ export const reliabilityRules: Rule[] = [
   ...webhookReadinessRules,
   ...admissionPolicyRules,
   ...autoscalingRules,
+  ...hpaAvailabilityRules,
   ...referenceRules,
   ...conditionRules,
 ];
