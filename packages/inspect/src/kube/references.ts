@@ -1,4 +1,4 @@
-import { bool, list, str } from './fields.js';
+import { bool, list, record, str } from './fields.js';
 import { podTemplateOf } from './workloads.js';
 import type { KubeObject } from '../snapshot.js';
 
@@ -9,6 +9,8 @@ export interface TemplateReference {
   path: string;
   /** The pod starts without it (optional: true). */
   optional: boolean;
+  /** The keys of the ConfigMap or Secret the reference reads (env key refs, volume items). */
+  keys?: string[];
 }
 
 const cache = new WeakMap<KubeObject, TemplateReference[]>();
@@ -24,6 +26,8 @@ export function templateReferences(workload: KubeObject): TemplateReference[] {
   return references;
 }
 
+const strs = (value: string | undefined): string[] => (value === undefined ? [] : [value]);
+
 function readReferences(workload: KubeObject): TemplateReference[] {
   const template = podTemplateOf(workload);
   if (!template) return [];
@@ -35,9 +39,14 @@ function readReferences(workload: KubeObject): TemplateReference[] {
     name: string | undefined,
     path: string,
     optional = false,
+    keys: string[] = [],
   ) => {
-    if (name) out.push({ kind, name, path, optional });
+    if (name) out.push({ kind, name, path, optional, ...(keys.length > 0 ? { keys } : {}) });
   };
+  const itemKeys = (source: unknown) =>
+    list(source, 'items')
+      .map((item) => str(item, 'key'))
+      .filter((key): key is string => key !== undefined);
   for (const volume of list(spec, 'volumes')) {
     const at = `${base}.volumes[${str(volume, 'name')}]`;
     push(
@@ -45,12 +54,14 @@ function readReferences(workload: KubeObject): TemplateReference[] {
       str(volume, 'configMap', 'name'),
       at,
       bool(volume, 'configMap', 'optional') === true,
+      itemKeys(record(volume, 'configMap')),
     );
     push(
       'Secret',
       str(volume, 'secret', 'secretName'),
       at,
       bool(volume, 'secret', 'optional') === true,
+      itemKeys(record(volume, 'secret')),
     );
     push('PersistentVolumeClaim', str(volume, 'persistentVolumeClaim', 'claimName'), at);
     for (const source of list(volume, 'projected', 'sources')) {
@@ -59,12 +70,14 @@ function readReferences(workload: KubeObject): TemplateReference[] {
         str(source, 'configMap', 'name'),
         at,
         bool(source, 'configMap', 'optional') === true,
+        itemKeys(record(source, 'configMap')),
       );
       push(
         'Secret',
         str(source, 'secret', 'name'),
         at,
         bool(source, 'secret', 'optional') === true,
+        itemKeys(record(source, 'secret')),
       );
     }
   }
@@ -92,12 +105,14 @@ function readReferences(workload: KubeObject): TemplateReference[] {
           str(env, 'valueFrom', 'configMapKeyRef', 'name'),
           envAt,
           bool(env, 'valueFrom', 'configMapKeyRef', 'optional') === true,
+          strs(str(env, 'valueFrom', 'configMapKeyRef', 'key')),
         );
         push(
           'Secret',
           str(env, 'valueFrom', 'secretKeyRef', 'name'),
           envAt,
           bool(env, 'valueFrom', 'secretKeyRef', 'optional') === true,
+          strs(str(env, 'valueFrom', 'secretKeyRef', 'key')),
         );
       }
     }

@@ -10,6 +10,7 @@ import { jobRules } from './jobs.js';
 import { nodeRules } from './nodes.js';
 import { persistentVolumeRules } from './persistent-volumes.js';
 import { podRules } from './pods.js';
+import { referenceKeyRules } from './reference-keys.js';
 import { referenceRules } from './references.js';
 import { serviceRules } from './services.js';
 import { storageRules } from './storage.js';
@@ -32,5 +33,6 @@ export const reliabilityRules: Rule[] = [
   ...autoscalingRules,
   ...hpaAvailabilityRules,
   ...referenceRules,
+  ...referenceKeyRules,
   ...conditionRules,
 ];
