@@ -5,6 +5,7 @@ import { ingressTlsRules } from './ingress-tls.js';
 import { networkPeerRules } from './network-peers.js';
 import { sysctlRules } from './sysctls.js';
 import { networkRules } from './network.js';
+import { networkCoverageRules } from './network-coverage.js';
 import { podSecurityRules } from './pod-security.js';
 import { procMountRules } from './proc-mount.js';
 import { rbacRules } from './rbac.js';
@@ -15,6 +16,7 @@ export const securityRules: Rule[] = [
   ...hostProcessRules,
   ...credentialRules,
   ...networkRules,
+  ...networkCoverageRules,
   ...ingressTlsRules,
   ...networkPeerRules,
   ...sysctlRules,
