@@ -3,6 +3,7 @@ import { apiVersionRules } from './api-versions.js';
 import { availabilityRules } from './availability.js';
 import { batchSettingRules } from './batch-settings.js';
 import { disruptionRules } from './disruption.js';
+import { emptyConfigMapRules } from './empty-configmaps.js';
 import { envRules } from './env.js';
 import { ephemeralStorageRules } from './ephemeral-storage.js';
 import { namespaceRules } from './namespaces.js';
@@ -15,6 +16,7 @@ import { serviceTypeRules } from './service-type.js';
 import { strategyRules } from './strategy.js';
 import { topologyRules } from './topology.js';
 import { imageRules } from './images.js';
+import { instanceLabelRules } from './instance-label.js';
 import { labelRules } from './labels.js';
 import { priorityClassRules } from './priority-class.js';
 import { probeRules } from './probes.js';
@@ -41,4 +43,6 @@ export const configurationRules: Rule[] = [
   ...strategyRules,
   ...topologyRules,
   ...priorityClassRules,
+  ...emptyConfigMapRules,
+  ...instanceLabelRules,
 ];
