@@ -2,6 +2,7 @@ import { describe, field, list, num, record, refOf, str } from '../../kube/field
 import { matchesSelector, parseLabelSelector } from '../../kube/selector.js';
 import { desiredReplicas, podSpecPatch, podTemplateOf, nest } from '../../kube/workloads.js';
 import type { SnapshotIndex } from '../../snapshot-index.js';
+import { antiAffinityTerms } from './anti-affinity.js';
 import type { KubeObject } from '../../snapshot.js';
 import type { FindingDraft, Rule, RuleContext } from '../../rule.js';
 
@@ -120,7 +121,8 @@ export const noSpread: Rule = {
     return replicated(context).flatMap((workload): FindingDraft[] => {
       if (floor(workload) < 2) return [];
       const spec = podTemplateOf(workload)?.spec;
-      if (field(spec, 'affinity', 'podAntiAffinity') !== undefined) return [];
+      // Anti-affinity terms that miss the workload's own pods are pod-anti-affinity-selects-other-pods' finding.
+      if (antiAffinityTerms(workload).length > 0) return [];
       if (list(spec, 'topologySpreadConstraints').length > 0) return [];
       const matchLabels = record(workload, 'spec', 'selector', 'matchLabels') ?? {};
       return [

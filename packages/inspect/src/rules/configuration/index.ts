@@ -1,4 +1,5 @@
 import type { Rule } from '../../rule.js';
+import { antiAffinityRules } from './anti-affinity.js';
 import { apiVersionRules } from './api-versions.js';
 import { availabilityRules } from './availability.js';
 import { batchSettingRules } from './batch-settings.js';
@@ -45,4 +46,5 @@ export const configurationRules: Rule[] = [
   ...priorityClassRules,
   ...emptyConfigMapRules,
   ...instanceLabelRules,
+  ...antiAffinityRules,
 ];
