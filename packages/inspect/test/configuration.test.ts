@@ -175,6 +175,41 @@ describe('availability of production workloads', () => {
     expect(findings('workload-no-pdb', snapshot([prod, pdb('web', 'other')]))).toHaveLength(1);
   });
 
+  it('reports any workload that can have two pods without a PDB, low outside production', () => {
+    const [dev] = findings('workload-no-pdb', snapshot([deployment('web', { replicas: 2 })]));
+    expect(dev?.severity).toBe('low');
+    expect(dev?.message).toBe(
+      'Deployment shop/web has no PodDisruptionBudget; a drain can evict all its pods together.',
+    );
+    // One replica now, but its autoscaler may run five.
+    const scaled = deployment('api', { namespace: 'prod', replicas: 1 });
+    const hpa = obj(
+      'autoscaling/v2',
+      'HorizontalPodAutoscaler',
+      'api',
+      {
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+          minReplicas: 1,
+          maxReplicas: 5,
+        },
+      },
+      { namespace: 'prod' },
+    );
+    expect(
+      findings('workload-no-pdb', snapshot([scaled, hpa])).map((f) => [
+        f.resource.name,
+        f.severity,
+      ]),
+    ).toEqual([['api', 'warning']]);
+    expect(
+      findings(
+        'workload-no-pdb',
+        snapshot([deployment('one', { namespace: 'prod', replicas: 1 })]),
+      ),
+    ).toEqual([]);
+  });
+
   it('reports multi-replica workloads without spreading, with a topology spread patch', () => {
     const [f] = findings('workload-no-spread', snapshot([deployment('web', { replicas: 3 })]));
     expect(f?.remediation.patch?.body).toMatchObject({

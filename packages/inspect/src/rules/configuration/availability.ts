@@ -20,6 +20,19 @@ export function replicaFloors(index: SnapshotIndex): (workload: KubeObject) => n
     desiredReplicas(workload);
 }
 
+/** The most replicas a workload can have: an HPA's maxReplicas when one scales it, else spec.replicas. */
+export function replicaCeilings(index: SnapshotIndex): (workload: KubeObject) => number {
+  const hpaMax = new Map<string, number>();
+  for (const hpa of index.ofKind('HorizontalPodAutoscaler')) {
+    const id = `${hpa.metadata.namespace}/${str(hpa, 'spec', 'scaleTargetRef', 'kind')}/${str(hpa, 'spec', 'scaleTargetRef', 'name')}`;
+    const max = num(hpa, 'spec', 'maxReplicas');
+    if (max !== undefined) hpaMax.set(id, max);
+  }
+  return (workload) =>
+    hpaMax.get(`${workload.metadata.namespace}/${workload.kind}/${workload.metadata.name}`) ??
+    desiredReplicas(workload);
+}
+
 function replicated(context: RuleContext): KubeObject[] {
   return context.index.ofKind(...REPLICATED_KINDS).filter((w) => context.index.isTopLevel(w));
 }
@@ -60,8 +73,9 @@ export const noDisruptionBudget: Rule = {
   id: 'workload-no-pdb',
   category: 'configuration',
   defaultSeverity: 'warning',
-  title: 'Production workload has no PodDisruptionBudget',
-  description: 'Without a PDB a node drain may evict every replica at once.',
+  title: 'Workload has no PodDisruptionBudget',
+  description:
+    'Without a PDB a node drain may evict every replica at once; reported for any workload that runs (or its autoscaler may scale it to) two or more replicas, low outside production.',
   check(context) {
     const budgets = new Map<string, ReturnType<typeof parseLabelSelector>[]>();
     for (const pdb of context.index.ofKind('PodDisruptionBudget')) {
@@ -71,9 +85,11 @@ export const noDisruptionBudget: Rule = {
         parseLabelSelector(field(pdb, 'spec', 'selector')),
       ]);
     }
-    const floor = replicaFloors(context.index);
+    // A PDB matters as soon as there can be two pods: one may then be kept while the other moves.
+    const ceiling = replicaCeilings(context.index);
     return replicated(context).flatMap((workload): FindingDraft[] => {
-      if (!context.isProduction(workload) || floor(workload) < 2) return [];
+      if (ceiling(workload) < 2) return [];
+      const production = context.isProduction(workload);
       const labels = podTemplateOf(workload)?.labels ?? {};
       const covered = (budgets.get(workload.metadata.namespace ?? '') ?? []).some(
         (s) => s !== undefined && matchesSelector(s, labels),
@@ -83,7 +99,8 @@ export const noDisruptionBudget: Rule = {
       return [
         {
           object: workload,
-          message: `${describe(refOf(workload))} is a production workload with no PodDisruptionBudget; a drain can evict all its pods together.`,
+          severity: production ? 'warning' : 'low',
+          message: `${describe(refOf(workload))} ${production ? 'is a production workload with' : 'has'} no PodDisruptionBudget; a drain can evict all its pods together.`,
           evidence: [
             {
               type: 'object',
