@@ -48,7 +48,10 @@ disruptive=(
 )
 
 prefix=kubeops-fuzz:
+# The local test cluster listens on loopback, which the egress guard refuses
+# unless allowed (network.allowedTargets).
 KUBEOPS_DATA_DIR="$data" KUBEOPS_HTTP_HOST=127.0.0.1 KUBEOPS_AUTH_ADMIN_PASSWORD="$password" \
+  KUBEOPS_NETWORK_ALLOWED_TARGETS=127.0.0.1 \
   KUBEOPS_RATE_LIMIT_MAX=1000000 KUBEOPS_LOG_LEVEL=warn \
   KUBEOPS_AUTH_IMPERSONATION_USER_PREFIX="$prefix" KUBEOPS_AUTH_IMPERSONATION_GROUP_PREFIX="$prefix" \
   node "$repo/packages/server/dist/cli/main.js" serve --target=api --port "$port" >"$log" 2>&1 &
