@@ -61,6 +61,19 @@ describe('planted faults on the test cluster', () => {
           o.kind !== 'IngressClass',
       );
     for (const o of golden) o.metadata.namespace = namespace;
+    // The golden manifest leaves the replica count to its HPA; start at the HPA's
+    // floor, as the controller would, without waiting for it (the variants copy
+    // the golden Deployment as changed here).
+    const web = find(golden, 'Deployment', 'web');
+    web.spec.replicas = 3;
+    // kwok nodes report no ephemeral-storage and the test cluster has no shop
+    // PriorityClass: pods asking for either would never be scheduled or admitted.
+    const pod = web.spec.template.spec as Obj;
+    delete pod.priorityClassName;
+    for (const c of pod.containers as Obj[]) {
+      delete c.resources.requests['ephemeral-storage'];
+      delete c.resources.limits['ephemeral-storage'];
+    }
     // Ingress classes are cluster-wide: one of this test's own, removed afterwards.
     ingressClass = `nginx-${namespace}`;
     (find(golden, 'Ingress', 'web').spec as Obj).ingressClassName = ingressClass;

@@ -298,7 +298,12 @@ describe('deprecated-service-account-field', () => {
     });
   });
 
-  it('accepts serviceAccountName alone', () => {
+  it('accepts serviceAccountName alone, and the copy the API server makes of it', () => {
     expect(findings('deprecated-service-account-field', snapshot([deployment('web')]))).toEqual([]);
+    const live = deployment('web', { spec: { serviceAccount: 'app' } });
+    expect(findings('deprecated-service-account-field', snapshot([live]))).toEqual([]);
+    expect(
+      findings('deprecated-service-account-field', snapshot([live], { source: 'manifests' })),
+    ).toHaveLength(1);
   });
 });

@@ -22,6 +22,10 @@ export const deprecatedServiceAccountField: Rule = {
       if (!old) return undefined;
       const current = str(spec, 'serviceAccountName');
       const conflict = current !== undefined && current !== old;
+      // The API server mirrors serviceAccountName into the old field of every
+      // live object: there only a disagreement tells anything.
+      if (!conflict && current !== undefined && context.index.source === 'cluster')
+        return undefined;
       return {
         object: workload,
         ...(conflict ? { severity: 'warning' as const } : {}),
