@@ -196,6 +196,13 @@ describe('planted faults on the test cluster', () => {
       on('container-privileged', 'Deployment', 'privileged'),
       on('container-privilege-escalation', 'Deployment', 'privileged'),
       on('job-failed', 'Job', 'migrate'),
+      // The variants are copies of web under names of their own, so neither web's
+      // PodDisruptionBudget nor its NetworkPolicy selects them: true findings too.
+      ...['crashy', 'unplaceable', 'privileged'].flatMap((name) => [
+        on('workload-no-pdb', 'Deployment', name),
+        on('workload-no-networkpolicy', 'Deployment', name),
+      ]),
+      on('workload-no-networkpolicy', 'Job', 'migrate'),
       on('pvc-pending', 'PersistentVolumeClaim', 'data'),
       on('pvc-storageclass-missing', 'PersistentVolumeClaim', 'data'),
       on('service-selector-no-match', 'Service', 'orphan'),
