@@ -23,6 +23,10 @@ import { HistoryQueries, type ObjectRef } from './history-queries.js';
 import { HistoryVisibility } from './history-visibility.js';
 
 const errors = errorResponses(400, 401, 403, 404);
+type ScopeFields = Pick<
+  ChangeScopeQuery,
+  'clusters' | 'namespaces' | 'kinds' | 'actor' | 'since' | 'until' | 'events'
+>;
 const tags = ['history'];
 const OBJECT = '/api/v1/clusters/:cluster/history/:group/:resource/:name';
 
@@ -62,24 +66,27 @@ export function registerHistoryRoutes(app: FastifyInstance, ctx: ServerContext):
     return ref;
   };
 
+  /** The scope a changes or counts query asked for, narrowed to what the caller may see. */
+  const visibleScope = async (request: FastifyRequest, q: ScopeFields) => {
+    const filter = await visibility.scope(principalOf(request), {
+      clusters: list(q.clusters),
+      namespaces: list(q.namespaces),
+      kinds: list(q.kinds),
+    });
+    return { ...filter, actor: q.actor, since: q.since, until: q.until, events: q.events };
+  };
+
   api.get(
     '/api/v1/history/changes',
     {
       schema: { tags, querystring: ChangeScopeQuery, response: { 200: ChangePage, ...errors } },
     },
-    async (request) => {
-      const q = request.query;
-      const filter = await visibility.scope(principalOf(request), {
-        clusters: list(q.clusters),
-        namespaces: list(q.namespaces),
-        kinds: list(q.kinds),
-      });
-      return queries.changes(
-        { ...filter, actor: q.actor, since: q.since, until: q.until, events: q.events },
-        q.limit ?? 100,
-        q.cursor,
-      );
-    },
+    async (request) =>
+      queries.changes(
+        await visibleScope(request, request.query),
+        request.query.limit ?? 100,
+        request.query.cursor,
+      ),
   );
 
   api.get(
@@ -87,18 +94,8 @@ export function registerHistoryRoutes(app: FastifyInstance, ctx: ServerContext):
     {
       schema: { tags, querystring: ChangeCountQuery, response: { 200: ChangeCounts, ...errors } },
     },
-    async (request) => {
-      const q = request.query;
-      const filter = await visibility.scope(principalOf(request), {
-        clusters: list(q.clusters),
-        namespaces: list(q.namespaces),
-        kinds: list(q.kinds),
-      });
-      return queries.counts(
-        { ...filter, actor: q.actor, since: q.since, until: q.until, events: q.events },
-        q.bucket ?? 'hour',
-      );
-    },
+    async (request) =>
+      queries.counts(await visibleScope(request, request.query), request.query.bucket ?? 'hour'),
   );
 
   api.get(
