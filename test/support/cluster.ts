@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
+import { requiredEnv } from './env.js';
 
 /**
  * What a test needs from the local cluster started by the global setup:
@@ -9,19 +10,9 @@ import * as k8s from '@kubernetes/client-node';
  * file kwok serves as every pod's log.
  */
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set: run tests through vitest (its global setup starts the cluster)`,
-    );
-  }
-  return value;
-}
-
 export function adminKubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
-  kc.loadFromFile(required('KUBEOPS_TEST_KUBECONFIG'));
+  kc.loadFromFile(requiredEnv('KUBEOPS_TEST_KUBECONFIG'));
   return kc;
 }
 
@@ -114,7 +105,7 @@ export function appendPodLog(
 ): void {
   const now = new Date().toISOString();
   const cri = lines.map((line) => `${now} stdout F ${line}\n`).join('');
-  appendFileSync(join(required('KUBEOPS_TEST_FILES_DIR'), file), cri);
+  appendFileSync(join(requiredEnv('KUBEOPS_TEST_FILES_DIR'), file), cri);
 }
 
 export async function waitFor<T>(

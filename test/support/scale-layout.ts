@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { TEST_NETWORK_ENV } from './network.js';
+import { requiredEnv } from './env.js';
 
 /**
  * The chart's scalable layout on this machine: `api` replicas, one `cdc` and
@@ -105,12 +106,6 @@ export class ServerProcess {
   }
 }
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through vitest (its global setup sets it)`);
-  return value;
-}
-
 /**
  * The HAProxy configuration: round robin over the api replicas, each checked
  * on /readyz every 500 ms and taken out after two failures; an idempotent
@@ -174,13 +169,13 @@ export class ScaleLayout {
   private busEnv(run: string): Record<string, string> {
     if (this.options.bus === 'nats')
       return {
-        KUBEOPS_BUS_NATS_URL: required('KUBEOPS_TEST_NATS_URL'),
+        KUBEOPS_BUS_NATS_URL: requiredEnv('KUBEOPS_TEST_NATS_URL'),
         KUBEOPS_BUS_NATS_STREAM: `KUBEOPS_SCALE_${run}`,
         KUBEOPS_BUS_NATS_SUBJECT_PREFIX: `scale${run}`,
         KUBEOPS_BUS_NATS_DURABLE: `scale${run}`,
       };
     return {
-      KUBEOPS_BUS_KAFKA_BROKERS: required('KUBEOPS_TEST_KAFKA_BROKERS'),
+      KUBEOPS_BUS_KAFKA_BROKERS: requiredEnv('KUBEOPS_TEST_KAFKA_BROKERS'),
       KUBEOPS_BUS_KAFKA_TOPIC_PREFIX: `scale${run}.`,
       KUBEOPS_BUS_KAFKA_CONSUMER_GROUP: `scale${run}`,
       KUBEOPS_BUS_KAFKA_PARTITIONS: '2',
@@ -188,14 +183,14 @@ export class ScaleLayout {
   }
 
   private async boot(): Promise<void> {
-    const admin = new pg.Client({ connectionString: required('KUBEOPS_TEST_DATABASE_URL') });
+    const admin = new pg.Client({ connectionString: requiredEnv('KUBEOPS_TEST_DATABASE_URL') });
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${this.database}`);
     } finally {
       await admin.end();
     }
-    const url = new URL(required('KUBEOPS_TEST_DATABASE_URL'));
+    const url = new URL(requiredEnv('KUBEOPS_TEST_DATABASE_URL'));
     url.pathname = `/${this.database}`;
     const run = randomBytes(4).toString('hex');
     this.env = {
@@ -306,7 +301,7 @@ export class ScaleLayout {
     await Promise.all(all.map((p) => p.stop()));
     for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
     if (this.env.KUBEOPS_DATABASE_URL) {
-      const admin = new pg.Client({ connectionString: required('KUBEOPS_TEST_DATABASE_URL') });
+      const admin = new pg.Client({ connectionString: requiredEnv('KUBEOPS_TEST_DATABASE_URL') });
       await admin.connect();
       await admin
         .query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`)

@@ -8,13 +8,7 @@ import {
   waitFor,
 } from '../../../test/support/cluster.js';
 import { startTestApp, type TestApp } from './support/app.js';
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: run through vitest (its global setup starts the cluster)`);
-  return value;
-}
+import { requiredEnv } from '../../../test/support/env.js';
 
 const CLUSTER = 'groups';
 const PASSWORD = 'group-user-password';
@@ -45,9 +39,9 @@ describe('user groups and platform roles reach the cluster under separate names'
       body: {
         source: 'token',
         name: CLUSTER,
-        server: required('KUBEOPS_TEST_SERVER'),
-        certificateAuthority: readFileSync(required('KUBEOPS_TEST_CA_FILE'), 'utf8'),
-        token: required('KUBEOPS_TEST_ADMIN_TOKEN'),
+        server: requiredEnv('KUBEOPS_TEST_SERVER'),
+        certificateAuthority: readFileSync(requiredEnv('KUBEOPS_TEST_CA_FILE'), 'utf8'),
+        token: requiredEnv('KUBEOPS_TEST_ADMIN_TOKEN'),
       },
     });
     expect(registered.statusCode, registered.body).toBe(201);

@@ -9,6 +9,7 @@ import {
 } from '../../../test/support/cluster.js';
 import { grantCovers, type Grant } from '../src/auth/authorizer.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { requiredEnv } from '../../../test/support/env.js';
 
 /**
  * The proof of issue 3 against the real local cluster: a KubeOps viewer
@@ -16,13 +17,6 @@ import { startTestApp, type TestApp } from './support/app.js';
  * cluster's own RBAC, granted to the group KubeOps derives from that binding,
  * is what lets it into A and keeps it out of B and out of Secrets.
  */
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: run through vitest (its global setup starts the cluster)`);
-  return value;
-}
 
 const CLUSTER = 'proof';
 const PASSWORD = 'viewer-password-long-enough';
@@ -65,9 +59,9 @@ describe('a KubeOps viewer bound to one namespace, on the real cluster', () => {
       body: {
         source: 'token',
         name: CLUSTER,
-        server: required('KUBEOPS_TEST_SERVER'),
-        certificateAuthority: readFileSync(required('KUBEOPS_TEST_CA_FILE'), 'utf8'),
-        token: required('KUBEOPS_TEST_ADMIN_TOKEN'),
+        server: requiredEnv('KUBEOPS_TEST_SERVER'),
+        certificateAuthority: readFileSync(requiredEnv('KUBEOPS_TEST_CA_FILE'), 'utf8'),
+        token: requiredEnv('KUBEOPS_TEST_ADMIN_TOKEN'),
       },
     });
     expect(registered.statusCode, registered.body).toBe(201);

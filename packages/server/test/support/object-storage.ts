@@ -7,19 +7,10 @@ import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob
 import { Storage } from '@google-cloud/storage';
 import { StorageSettingsSchema, type StorageSettings } from '../../src/providers/storage/index.js';
 import { Value } from '@sinclair/typebox/value';
+import { requiredEnv } from '../../../../test/support/env.js';
 
 export type StorageType = StorageSettings['type'];
 export const STORAGE_TYPES: StorageType[] = ['local', 's3', 'azure', 'gcs'];
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set (the vitest global setup starts the object storage servers)`,
-    );
-  }
-  return value;
-}
 
 /** Settings for one provider, with every default filled in as the config loader would. */
 export function storageSettings(settings: Record<string, unknown>): StorageSettings {
@@ -41,9 +32,9 @@ export async function freshStorage(type: StorageType, prefix = ''): Promise<Stor
       });
     case 's3': {
       const s3 = {
-        endpoint: required('KUBEOPS_TEST_S3_ENDPOINT'),
-        accessKeyId: required('KUBEOPS_TEST_S3_ACCESS_KEY'),
-        secretAccessKey: required('KUBEOPS_TEST_S3_SECRET_KEY'),
+        endpoint: requiredEnv('KUBEOPS_TEST_S3_ENDPOINT'),
+        accessKeyId: requiredEnv('KUBEOPS_TEST_S3_ACCESS_KEY'),
+        secretAccessKey: requiredEnv('KUBEOPS_TEST_S3_SECRET_KEY'),
         forcePathStyle: true,
         region: 'us-east-1',
       };
@@ -59,9 +50,9 @@ export async function freshStorage(type: StorageType, prefix = ''): Promise<Stor
     }
     case 'azure': {
       const azure = {
-        endpoint: required('KUBEOPS_TEST_AZURE_ENDPOINT'),
-        account: required('KUBEOPS_TEST_AZURE_ACCOUNT'),
-        accountKey: required('KUBEOPS_TEST_AZURE_KEY'),
+        endpoint: requiredEnv('KUBEOPS_TEST_AZURE_ENDPOINT'),
+        account: requiredEnv('KUBEOPS_TEST_AZURE_ACCOUNT'),
+        accountKey: requiredEnv('KUBEOPS_TEST_AZURE_KEY'),
       };
       await new ContainerClient(
         `${azure.endpoint}/${name}`,
@@ -70,7 +61,7 @@ export async function freshStorage(type: StorageType, prefix = ''): Promise<Stor
       return storageSettings({ type, azure: { ...azure, container: name, prefix } });
     }
     case 'gcs': {
-      const endpoint = required('KUBEOPS_TEST_GCS_ENDPOINT');
+      const endpoint = requiredEnv('KUBEOPS_TEST_GCS_ENDPOINT');
       await new Storage({ apiEndpoint: endpoint, projectId: 'kubeops-test' }).createBucket(name);
       return storageSettings({
         type,
